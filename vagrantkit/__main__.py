@@ -1,0 +1,3 @@
+from vagrantkit.cli import main
+
+main()

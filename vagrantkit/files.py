@@ -1,0 +1,102 @@
+"""Writing user files safely: never overwrite without force, keep a backup, write atomically."""
+
+from __future__ import annotations
+
+import enum
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from vagrantkit.errors import VagrantkitError
+
+
+class Action(str, enum.Enum):
+    CREATE = "create"
+    IDENTICAL = "identical"
+    OVERWRITE = "overwrite"
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One file `init` wants to write, and what writing it means."""
+
+    path: Path
+    content: str
+    action: Action
+    backup: Path | None = None
+
+
+def plan(path: Path, content: str) -> FileChange:
+    """Compare ``content`` with what is at ``path`` now."""
+    if not path.exists():
+        return FileChange(path, content, Action.CREATE)
+    if path.is_dir():
+        raise VagrantkitError(f"{path} is a folder; a file is needed there")
+    try:
+        same = path.read_bytes() == content.encode("utf-8")
+    except OSError as exc:
+        raise VagrantkitError(f"cannot read {path}: {exc.strerror}") from exc
+    return FileChange(path, content, Action.IDENTICAL if same else Action.OVERWRITE)
+
+
+def backup_path(path: Path, now: datetime | None = None) -> Path:
+    """A free name like ``Vagrantfile.20261125-071615.bak`` (no ':' so it works on Windows)."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    candidate = path.with_name(f"{path.name}.{stamp}.bak")
+    n = 1
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}.{stamp}-{n}.bak")
+        n += 1
+    return candidate
+
+
+def atomic_write(path: Path, content: str) -> None:
+    """Write through a temp file in the same folder and rename it over ``path``.
+
+    A crash or a full disk leaves either the old file or the new one, never half of one.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def apply(changes: list[FileChange], *, force: bool) -> list[FileChange]:
+    """Write every change, or none of them.
+
+    Raises:
+        VagrantkitError: A file exists with other content and ``force`` is false. Nothing is written.
+    """
+    blocked = [c for c in changes if c.action is Action.OVERWRITE]
+    if blocked and not force:
+        names = ", ".join(c.path.name for c in blocked)
+        raise VagrantkitError(
+            f"{names} already {'exist' if len(blocked) > 1 else 'exists'} in {blocked[0].path.parent} "
+            "and differs from what init would write",
+            hint="Nothing was written. Use --dry-run to see the new file, or --force to replace it "
+            "(the old file is kept as a timestamped backup).",
+        )
+    done = []
+    for change in changes:
+        if change.action is Action.IDENTICAL:
+            done.append(change)
+            continue
+        change.path.parent.mkdir(parents=True, exist_ok=True)
+        backup = None
+        if change.action is Action.OVERWRITE:
+            backup = backup_path(change.path)
+            shutil.copy2(change.path, backup)
+        atomic_write(change.path, change.content)
+        done.append(FileChange(change.path, change.content, change.action, backup))
+    return done

@@ -1,0 +1,54 @@
+"""The core of `vagrantkit init`: answers in, files (or a dry run) out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vagrantkit import __version__
+from vagrantkit.files import FileChange, apply, plan
+from vagrantkit.render.environment import make_environment
+from vagrantkit.render.options import ANSWERS_FILE, InitOptions, dump_answers, resolve, warnings_for
+
+TEMPLATE = "Vagrantfile.j2"
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """What `init` rendered and what it did with it."""
+
+    directory: Path
+    options: InitOptions
+    vagrantfile: str
+    changes: tuple[FileChange, ...]
+    warnings: tuple[str, ...]
+    dry_run: bool
+
+
+def render_vagrantfile(options: InitOptions) -> str:
+    """Render the Vagrantfile text for validated ``options``."""
+    template = make_environment().get_template(TEMPLATE)
+    return template.render(o=options, version=__version__)
+
+
+def init(directory: Path, given: Mapping[str, Any], *, force: bool = False, dry_run: bool = False) -> InitResult:
+    """Render ``directory/Vagrantfile`` and save the answers next to it.
+
+    Args:
+        directory: The project folder; created if missing (not on a dry run).
+        given: Options from the command line (``None`` = not given), see :func:`resolve`.
+        force: Replace files that differ, keeping a timestamped backup of each.
+        dry_run: Decide everything, write nothing.
+
+    Raises:
+        InvalidValue: A bad answer (exit code 2); nothing is written.
+        VagrantkitError: A file would be overwritten without ``force``; nothing is written.
+    """
+    options = resolve(directory, given)
+    text = render_vagrantfile(options)
+    changes = [plan(directory / "Vagrantfile", text), plan(directory / ANSWERS_FILE, dump_answers(options))]
+    if not dry_run:
+        changes = apply(changes, force=force)
+    return InitResult(directory, options, text, tuple(changes), tuple(warnings_for(options)), dry_run)
