@@ -1,0 +1,64 @@
+"""The one adapter through which vagrantkit talks to Vagrant, over python-vagrant.
+
+Tests replace :class:`VagrantAdapter` (or pass a fake with the same methods); nothing else
+in vagrantkit runs `vagrant` or imports python-vagrant. Verbs python-vagrant lacks
+(`validate --ignore-provider`) go through the subprocess seam, with a timeout.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vagrantkit import runner
+from vagrantkit.errors import CommandError
+
+_VERSION = re.compile(r"Vagrant (\d+(?:\.\d+)+)")
+
+
+@dataclass(frozen=True)
+class Plugin:
+    name: str
+    version: str
+
+
+class VagrantAdapter:
+    """Vagrant for one project folder.
+
+    Args:
+        root: The folder that holds the Vagrantfile.
+        env: Environment for `vagrant` (default: inherited).
+        run: The subprocess seam (replaced in tests).
+    """
+
+    def __init__(
+        self, root: Path, *, env: Mapping[str, str] | None = None, run: runner.Runner = runner.run
+    ) -> None:
+        self.root = root
+        self.env = dict(env) if env is not None else None
+        self.run = run
+
+    def _python_vagrant(self) -> Any:
+        import vagrant  # lazy: python-vagrant is only needed when Vagrant is really driven
+
+        return vagrant.Vagrant(root=str(self.root), env=self.env, quiet_stdout=True, quiet_stderr=True)
+
+    def version(self) -> str | None:
+        """Vagrant's version (``2.3.4``), or None when `vagrant` is not installed."""
+        try:
+            out = self.run(["vagrant", "--version"], timeout=30, env=self.env)
+        except CommandError:
+            return None
+        match = _VERSION.search(out.stdout)
+        return match[1] if match else None
+
+    def plugins(self) -> list[Plugin]:
+        """Installed Vagrant plugins (``vagrant plugin list``)."""
+        return [Plugin(p.name, p.version) for p in self._python_vagrant().plugin_list()]
+
+    def validate(self) -> runner.Completed:
+        """``vagrant validate --ignore-provider`` in the project folder."""
+        return self.run(["vagrant", "validate", "--ignore-provider"], cwd=self.root, timeout=60, env=self.env)
