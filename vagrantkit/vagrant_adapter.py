@@ -34,9 +34,7 @@ class VagrantAdapter:
         run: The subprocess seam (replaced in tests).
     """
 
-    def __init__(
-        self, root: Path, *, env: Mapping[str, str] | None = None, run: runner.Runner = runner.run
-    ) -> None:
+    def __init__(self, root: Path, *, env: Mapping[str, str] | None = None, run: runner.Runner = runner.run) -> None:
         self.root = root
         self.env = dict(env) if env is not None else None
         self.run = run
@@ -44,7 +42,7 @@ class VagrantAdapter:
     def _python_vagrant(self) -> Any:
         import vagrant  # lazy: python-vagrant is only needed when Vagrant is really driven
 
-        return vagrant.Vagrant(root=str(self.root), env=self.env, quiet_stdout=True, quiet_stderr=True)
+        return vagrant.Vagrant(root=str(self.root), env=self.env, quiet_stdout=True, quiet_stderr=True)  # type: ignore[no-untyped-call]
 
     def version(self) -> str | None:
         """Vagrant's version (``2.3.4``), or None when `vagrant` is not installed."""
