@@ -1,0 +1,81 @@
+"""Fixtures shared by every test module."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vagrantkit.cli import cli
+
+ON_CI = os.environ.get("CI") == "true"
+
+
+def build_file_tree(root: Path, spec: Mapping[str, str | bytes]) -> Path:
+    """Create files under ``root`` from ``{"relative/path": content}``; returns ``root``."""
+    for rel, content in spec.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+def need(program: str) -> str:
+    """The path of ``program``; skip (with the reason printed) where it is missing, fail on CI."""
+    found = shutil.which(program)
+    if found:
+        return found
+    message = f"{program} is not installed (scripts/test installs it)"
+    if ON_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+class Cli:
+    """Runs `vagrantkit ARGS` in-process; stdout and stderr kept apart."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None):  # noqa: ANN204 - click's Result
+        return self.runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def cli_runner() -> Cli:
+    return Cli()
+
+
+@pytest.fixture(scope="session")
+def vagrant_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """An environment in which real `vagrant validate` accepts NFS synced folders on this machine.
+
+    Vagrant's Linux host checks for an NFS server with `modinfo nfsd`. This machine's kernel
+    has no nfsd module (the lab serves NFS from userspace), so the check fails although the
+    Vagrantfile is fine. A `modinfo` shim first on PATH answers 0 for nfsd and hands every
+    other question to the real modinfo.
+    """
+    need("vagrant")
+    shim_dir = tmp_path_factory.mktemp("shim")
+    real = shutil.which("modinfo", path="/sbin:/usr/sbin:/bin:/usr/bin") or "/sbin/modinfo"
+    shim = shim_dir / "modinfo"
+    shim.write_text(
+        "#!/bin/sh\n"
+        "# Test shim: this kernel has no nfsd module; Vagrant's Linux NFS check runs `modinfo nfsd`.\n"
+        'for a in "$@"; do [ "$a" = nfsd ] && exit 0; done\n'
+        f'exec {real} "$@"\n'
+    )
+    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+    env = dict(os.environ)
+    env["PATH"] = f"{shim_dir}{os.pathsep}{env['PATH']}"
+    env["VAGRANT_HOME"] = str(tmp_path_factory.mktemp("vagrant-home"))
+    env["VAGRANT_CHECKPOINT_DISABLE"] = "1"
+    return env
