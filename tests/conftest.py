@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from vagrantkit.cli import cli
 
@@ -45,7 +45,7 @@ class Cli:
     def __init__(self) -> None:
         self.runner = CliRunner()
 
-    def __call__(self, *args: str, input: str | None = None):  # noqa: ANN204 - click's Result
+    def __call__(self, *args: str, input: str | None = None) -> Result:
         return self.runner.invoke(cli, list(args), input=input, catch_exceptions=False)
 
 

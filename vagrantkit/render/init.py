@@ -49,6 +49,13 @@ def init(directory: Path, given: Mapping[str, Any], *, force: bool = False, dry_
     options = resolve(directory, given)
     text = render_vagrantfile(options)
     changes = [plan(directory / "Vagrantfile", text), plan(directory / ANSWERS_FILE, dump_answers(options))]
+    warnings = warnings_for(options)
     if not dry_run:
         changes = apply(changes, force=force)
-    return InitResult(directory, options, text, tuple(changes), tuple(warnings_for(options)), dry_run)
+    # On a dry run into a folder that does not exist yet, there is nothing to look at.
+    if directory.is_dir() and not (directory / options.host_path).is_dir():
+        warnings.append(
+            f"the host path {options.host_path!r} is not a folder on this machine (relative to {directory}); "
+            "`vagrant up` needs it to exist."
+        )
+    return InitResult(directory, options, text, tuple(changes), tuple(warnings), dry_run)

@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""How long `vagrantkit --help` takes to start, against a bare `python -c pass`, in one run.
+
+Usage: python benchmarks/startup.py [--runs N]
+
+The two commands are run interleaved (so background load hits both alike); the script prints
+the median and best of each and the ratio of the medians. rich, jinja2 and python-vagrant are
+imported lazily inside the commands, which is what keeps --help close to a bare interpreter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+
+COMMANDS = {
+    "python -c pass": [sys.executable, "-c", "pass"],
+    "vagrantkit --help": [sys.executable, "-m", "vagrantkit", "--help"],
+    "vagrantkit init --help": [sys.executable, "-m", "vagrantkit", "init", "--help"],
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+    for argv in COMMANDS.values():  # warm-up: fill the OS file cache
+        subprocess.run(argv, check=True, capture_output=True)
+    for _ in range(args.runs):
+        for name, argv in COMMANDS.items():
+            start = time.perf_counter()
+            subprocess.run(argv, check=True, capture_output=True)
+            times[name].append(time.perf_counter() - start)
+    base = statistics.median(times["python -c pass"])
+    print(f"{'command':<24} {'median':>9} {'best':>9} {'vs python':>10}   ({args.runs} runs each)")
+    for name, samples in times.items():
+        median = statistics.median(samples)
+        print(f"{name:<24} {median * 1000:>7.1f}ms {min(samples) * 1000:>7.1f}ms {median / base:>9.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+"""`vagrantkit init` from the command line: what it writes, and every way it refuses."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli, build_file_tree
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
+
+
+def test_init_creates_vagrantfile_and_answers(tmp_path: Path, cli_runner: Cli) -> None:
+    result = cli_runner("init", str(tmp_path / "shop"))
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"    create  {tmp_path / 'shop' / 'Vagrantfile'}\n    create  {tmp_path / 'shop' / 'vagrantkit.toml'}\n"
+    )
+    text = (tmp_path / "shop" / "Vagrantfile").read_text()
+    assert 'config.vm.hostname = "shop"' in text
+    assert 'config.vm.network "private_network", type: "dhcp"' in text
+    assert 'mount_options: ["nolock", "actimeo=1"]' in text
+    assert "nfs_udp: false" in text
+
+
+def test_init_on_identical_files_says_identical(tmp_path: Path, cli_runner: Cli) -> None:
+    cli_runner("init", str(tmp_path))
+    before = files_in(tmp_path)
+    result = cli_runner("init", str(tmp_path))
+    assert result.exit_code == 0
+    assert result.stderr.split() == [
+        "identical",
+        str(tmp_path / "Vagrantfile"),
+        "identical",
+        str(tmp_path / "vagrantkit.toml"),
+    ]
+    assert files_in(tmp_path) == before
+
+
+def test_init_refuses_to_overwrite_without_force(tmp_path: Path, cli_runner: Cli) -> None:
+    build_file_tree(tmp_path, {"Vagrantfile": "# my own Vagrantfile\n"})
+    result = cli_runner("init", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: Vagrantfile already exists in {tmp_path} and differs")
+    assert "--force" in result.stderr
+    assert "Traceback" not in result.output
+    assert files_in(tmp_path) == {"Vagrantfile": b"# my own Vagrantfile\n"}
+
+
+def test_init_force_keeps_a_backup_of_the_old_file(tmp_path: Path, cli_runner: Cli) -> None:
+    build_file_tree(tmp_path, {"Vagrantfile": "# my own Vagrantfile\n"})
+    result = cli_runner("init", str(tmp_path), "--force")
+    assert result.exit_code == 0
+    backups = sorted(tmp_path.glob("Vagrantfile.*.bak"))
+    assert len(backups) == 1
+    assert backups[0].read_text() == "# my own Vagrantfile\n"
+    assert f"overwrite  {tmp_path / 'Vagrantfile'} (backup: {backups[0].name})" in result.stderr
+    assert "private_network" in (tmp_path / "Vagrantfile").read_text()
+    assert not list(tmp_path.glob(".*.tmp")), "no temp file left behind"
+
+
+def test_second_force_gets_a_backup_of_its_own(tmp_path: Path, cli_runner: Cli) -> None:
+    cli_runner("init", str(tmp_path), "--memory", "1024")
+    cli_runner("init", str(tmp_path), "--memory", "3072", "--force")
+    cli_runner("init", str(tmp_path), "--memory", "4096", "--force")
+    backups = sorted(tmp_path.glob("Vagrantfile.*.bak"))
+    assert len(backups) == 2
+    assert {("1024" in b.read_text(), "3072" in b.read_text()) for b in backups} == {(True, False), (False, True)}
+
+
+def test_dry_run_prints_the_file_and_writes_nothing(tmp_path: Path, cli_runner: Cli) -> None:
+    result = cli_runner("init", str(tmp_path / "new"), "--dry-run")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("# -*- mode: ruby -*-")
+    assert "dry run: nothing was written" in result.stderr
+    assert not (tmp_path / "new").exists()
+
+
+def test_answers_are_read_back_and_command_line_wins(tmp_path: Path, cli_runner: Cli) -> None:
+    cli_runner("init", str(tmp_path), "--memory", "4096", "--box", "generic/debian12", "--forward", "8080:80")
+    result = cli_runner("init", str(tmp_path), "--cpus", "4", "--force")
+    assert result.exit_code == 0
+    text = (tmp_path / "Vagrantfile").read_text()
+    assert "vm.memory = 4096" in text
+    assert "vm.cpus = 4" in text
+    assert 'config.vm.box = "generic/debian12"' in text
+    assert "guest: 80, host: 8080" in text
+    assert "guest: 8000" not in text
+
+
+def test_dropping_nolock_warns(tmp_path: Path, cli_runner: Cli) -> None:
+    result = cli_runner("init", str(tmp_path), "--mount-option", "actimeo=1")
+    assert result.exit_code == 0
+    assert "warning: mount options without 'nolock': WinNFSd" in result.stderr
+
+
+def test_nfs4_warns_about_winnfsd(tmp_path: Path, cli_runner: Cli) -> None:
+    result = cli_runner("init", str(tmp_path), "--nfs-version", "4")
+    assert "warning: --nfs-version 4: WinNFSd speaks only NFSv3" in result.stderr
+
+
+def test_missing_host_folder_warns(tmp_path: Path, cli_runner: Cli) -> None:
+    result = cli_runner("init", str(tmp_path), "--host-path", "src")
+    assert result.exit_code == 0
+    assert "warning: the host path 'src' is not a folder on this machine" in result.stderr
+
+
+BAD_VALUES = [
+    (["--memory", "100"], "Invalid value for --memory: 100. Allowed: a whole number from 256 to 262144 (MiB)."),
+    (["--memory", "lots"], "Invalid value for '--memory': 'lots' is not a valid integer."),
+    (["--cpus", "0"], "Invalid value for --cpus: 0. Allowed: a whole number from 1 to 128."),
+    (["--forward", "8000"], "Invalid value for --forward: '8000'. Allowed: HOST:GUEST with both ports from 1 to 65535"),
+    (["--forward", "0:80"], "Invalid value for --forward: '0:80'. Allowed: HOST:GUEST"),
+    (["--forward", "70000:80"], "Invalid value for --forward: '70000:80'. Allowed: HOST:GUEST"),
+    (
+        ["--forward", "8000:1", "--forward", "8000:2"],
+        "Invalid value for --forward: '8000:2'. Allowed: each host port forwarded once.",
+    ),
+    (
+        ["--box", 'x"; system("id")'],
+        'Invalid value for --box: \'x"; system("id")\'. Allowed: a box name like bento/ubuntu-24.04',
+    ),
+    (["--box", "a/b/c"], "Invalid value for --box: 'a/b/c'."),
+    (["--hostname", "-bad-"], "Invalid value for --hostname: '-bad-'. Allowed: a host name"),
+    (["--hostname", "under_score"], "Invalid value for --hostname: 'under_score'."),
+    (["--guest-path", "vagrant"], "Invalid value for --guest-path: 'vagrant'. Allowed: an absolute path in the guest"),
+    (["--guest-path", "/"], "Invalid value for --guest-path: '/'."),
+    (["--guest-path", "/it's"], 'Invalid value for --guest-path: "/it\'s".'),
+    (
+        ["--host-path", "a\nb"],
+        "Invalid value for --host-path: 'a\\nb'. Allowed: a folder path, without control or invisible characters.",
+    ),
+    (["--host-path", " "], "Invalid value for --host-path: ' '. Allowed: a folder path (not empty)."),
+    (
+        ["--mount-option", "nolock,udp"],
+        "Invalid value for --mount-option: 'nolock,udp'. Allowed: one option per --mount-option",
+    ),
+    (["--mount-option", "x;reboot"], "Invalid value for --mount-option: 'x;reboot'."),
+    (["--provider", "hyperv"], "Invalid value for '--provider': 'hyperv' is not one of 'virtualbox', 'libvirt'."),
+    (["--nfs-version", "2"], "Invalid value for '--nfs-version': '2' is not one of '3', '4'."),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_VALUES, ids=[" ".join(a) for a, _ in BAD_VALUES])
+def test_bad_value_exits_2_names_it_and_writes_nothing(
+    args: list[str], message: str, tmp_path: Path, cli_runner: Cli
+) -> None:
+    build_file_tree(tmp_path, {"Vagrantfile": "# keep me\n"})
+    result = cli_runner("init", str(tmp_path), *args, "--force")
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert files_in(tmp_path) == {"Vagrantfile": b"# keep me\n"}
+
+
+def test_broken_answers_file_exits_2_naming_it(tmp_path: Path, cli_runner: Cli) -> None:
+    build_file_tree(tmp_path, {"vagrantkit.toml": "[init\nmemory = 1\n"})
+    result = cli_runner("init", str(tmp_path))
+    assert result.exit_code == 2
+    assert f"Invalid value for {tmp_path / 'vagrantkit.toml'}" in result.stderr
+    assert "Allowed: a TOML file written by vagrantkit init" in result.stderr
+    assert files_in(tmp_path) == {"vagrantkit.toml": b"[init\nmemory = 1\n"}
+
+
+def test_unknown_saved_answer_exits_2_listing_the_known_ones(tmp_path: Path, cli_runner: Cli) -> None:
+    build_file_tree(tmp_path, {"vagrantkit.toml": "[init]\nmemroy = 4096\n"})
+    result = cli_runner("init", str(tmp_path))
+    assert result.exit_code == 2
+    assert "'memroy'. Allowed: one of box, cpus, forwards" in result.stderr
+    assert not (tmp_path / "Vagrantfile").exists()
+
+
+def test_saved_answer_out_of_range_is_refused(tmp_path: Path, cli_runner: Cli) -> None:
+    build_file_tree(tmp_path, {"vagrantkit.toml": "[init]\nmemory = 1\n"})
+    result = cli_runner("init", str(tmp_path))
+    assert result.exit_code == 2
+    assert "Invalid value for --memory: 1." in result.stderr
+
+
+def test_dir_that_is_a_file_is_refused(tmp_path: Path, cli_runner: Cli) -> None:
+    build_file_tree(tmp_path, {"afile": "x"})
+    result = cli_runner("init", str(tmp_path / "afile"))
+    assert result.exit_code == 2
+    assert "is a file" in result.stderr
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "vagrantkit", "init", str(tmp_path), "--dry-run"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert 'type: "nfs"' in out.stdout
+
+
+def test_help_does_not_import_heavy_libraries() -> None:
+    code = (
+        "import sys; from vagrantkit.cli import cli\n"
+        "try:\n    cli(['--help'], prog_name='vagrantkit')\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('rich', 'jinja2', 'vagrant') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

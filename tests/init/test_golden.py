@@ -1,0 +1,89 @@
+"""Rendered Vagrantfiles: golden files, parsed by real Ruby, validated by real Vagrant."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli, need
+
+GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+
+# name -> (init arguments, folders the Vagrantfile's host path needs)
+CASES: dict[str, tuple[list[str], list[str]]] = {
+    "default": ([], []),
+    "libvirt": (["--provider", "libvirt", "--memory", "4096", "--cpus", "4", "--box", "generic/debian12"], []),
+    "guest-path": (
+        ["--guest-path", "/srv/app", "--host-path", "src", "--forward", "8000:8000", "--forward", "15432:5432"],
+        ["src"],
+    ),
+    # On this Linux test host a Windows path is just a relative folder name with backslashes in it:
+    # creating that folder lets real Vagrant validate the file, and the path must come out exactly as typed.
+    "windows": (
+        ["--host-path", "C:\\Users\\dev\\projects\\shop", "--hostname", "shop.local", "--require-plugins"],
+        ["C:\\Users\\dev\\projects\\shop"],
+    ),
+    "nfs4-options": (
+        ["--nfs-version", "4", "--mount-option", "rsize=65536", "--mount-option", "actimeo=2", "--no-forwards"],
+        [],
+    ),
+}
+
+
+@pytest.fixture(params=sorted(CASES))
+def rendered(request: pytest.FixtureRequest, tmp_path: Path, cli_runner: Cli) -> tuple[str, Path]:
+    args, folders = CASES[request.param]
+    project = tmp_path / "myproject"
+    for folder in folders:
+        (project / folder).mkdir(parents=True)
+    result = cli_runner("init", str(project), *args)
+    assert result.exit_code == 0, result.stderr
+    return request.param, project
+
+
+def test_rendered_vagrantfile_matches_golden(rendered: tuple[str, Path]) -> None:
+    name, project = rendered
+    text = (project / "Vagrantfile").read_text(encoding="utf-8")
+    golden = GOLDEN / f"{name}.Vagrantfile"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_rendered_vagrantfile_parses_with_ruby(rendered: tuple[str, Path]) -> None:
+    ruby = need("ruby")
+    _, project = rendered
+    out = subprocess.run([ruby, "-c", "Vagrantfile"], cwd=project, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "Syntax OK"
+
+
+def test_rendered_vagrantfile_passes_vagrant_validate(rendered: tuple[str, Path], vagrant_env: dict[str, str]) -> None:
+    _, project = rendered
+    out = subprocess.run(
+        ["vagrant", "validate", "--ignore-provider"],
+        cwd=project,
+        env=vagrant_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Vagrantfile validated successfully." in out.stdout
+
+
+def test_vagrant_validate_rejects_a_broken_file(tmp_path: Path, vagrant_env: dict[str, str]) -> None:
+    """The validation above can fail: a typo'd Config.vm is refused by the same command."""
+    (tmp_path / "Vagrantfile").write_text('Vagrant.configure("2") do |config|\n  Config.vm.box = "x"\nend\n')
+    out = subprocess.run(
+        ["vagrant", "validate", "--ignore-provider"],
+        cwd=tmp_path,
+        env=vagrant_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode != 0
