@@ -76,7 +76,8 @@ def cli() -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Print the Vagrantfile to stdout; write nothing.")
 @click.option("--force", is_flag=True, help="Replace files that differ (a timestamped backup is kept).")
-def init(directory: Path, no_forwards: bool, dry_run: bool, force: bool, **given: Any) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print a versioned JSON envelope on stdout instead of text.")
+def init(directory: Path, no_forwards: bool, dry_run: bool, force: bool, as_json: bool, **given: Any) -> None:
     """Render DIR/Vagrantfile: a private DHCP network and a tuned NFS synced folder.
 
     Answers are saved in DIR/vagrantkit.toml and read back by the next init; options given here win.
@@ -91,6 +92,19 @@ def init(directory: Path, no_forwards: bool, dry_run: bool, force: bool, **given
     if given["nfs_version"] is not None:
         given["nfs_version"] = int(given["nfs_version"])
     result = run_init(directory, given, force=force, dry_run=dry_run)
+    if as_json:
+        from vagrantkit.result import dumps, envelope
+
+        data = {
+            "directory": result.directory,
+            "dry_run": dry_run,
+            "options": result.options,
+            "files": [{"path": c.path, "action": c.action, "backup": c.backup} for c in result.changes],
+            "warnings": result.warnings,
+            "vagrantfile": result.vagrantfile,
+        }
+        click.echo(dumps(envelope("init", "ok", 0, data)), nl=False)
+        return
     if dry_run:
         click.echo(result.vagrantfile, nl=False)
     for warning in result.warnings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -210,3 +211,40 @@ def test_help_does_not_import_heavy_libraries() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_json_envelope_describes_what_was_done(tmp_path: Path, cli_runner: Cli) -> None:
+    result = cli_runner("init", str(tmp_path), "--json", "--no-forwards")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    vagrantfile = (tmp_path / "Vagrantfile").read_text()
+    assert document == {
+        "vagrantkit": "1",
+        "command": "init",
+        "status": "ok",
+        "exit_code": 0,
+        "errors": [],
+        "data": {
+            "directory": str(tmp_path),
+            "dry_run": False,
+            "options": {
+                "box": "bento/ubuntu-24.04",
+                "provider": "virtualbox",
+                "memory": 2048,
+                "cpus": 2,
+                "hostname": document["data"]["options"]["hostname"],
+                "host_path": ".",
+                "guest_path": "/vagrant",
+                "forwards": [],
+                "mount_options": ["nolock", "actimeo=1"],
+                "nfs_version": 3,
+                "require_plugins": False,
+            },
+            "files": [
+                {"path": str(tmp_path / "Vagrantfile"), "action": "create", "backup": None},
+                {"path": str(tmp_path / "vagrantkit.toml"), "action": "create", "backup": None},
+            ],
+            "warnings": [],
+            "vagrantfile": vagrantfile,
+        },
+    }
