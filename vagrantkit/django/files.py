@@ -1,0 +1,54 @@
+"""Which files of a project the Django analyzers read."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+# Folders that hold no project code of the user's own: VCS data, caches, installed packages.
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".tox",
+        ".nox",
+        ".venv",
+        "venv",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "__pycache__",
+        "node_modules",
+        "site-packages",
+        ".vagrant",
+    }
+)
+
+
+def project_files(root: Path, wanted: Callable[[Path], bool]) -> Iterator[Path]:
+    """Files under ``root`` for which ``wanted(path)`` is true, in a stable order.
+
+    Skips :data:`SKIPPED_DIRS`, hidden folders and virtual environments (any folder holding a
+    ``pyvenv.cfg``), and does not follow symlinked folders (a link back up would loop).
+    """
+    for current, dirs, names in os.walk(root):
+        here = Path(current)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in SKIPPED_DIRS and not d.startswith(".") and not (here / d / "pyvenv.cfg").exists()
+        )
+        for name in sorted(names):
+            path = here / name
+            if wanted(path):
+                yield path
+
+
+def relative(root: Path, path: Path) -> str:
+    """``path`` relative to ``root`` with forward slashes, as findings print it on every OS."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

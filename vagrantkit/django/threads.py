@@ -1,0 +1,863 @@
+"""Threads that use Django's ORM and leave their database connection open.
+
+Django opens one connection per thread, on first use, and closes it for request threads only (the
+``request_finished`` signal). A thread the project starts itself keeps its connection until the
+thread object and its thread-local storage are garbage collected, which may be never: in tests
+PostgreSQL then refuses to drop the test database ("is being accessed by other users"), in
+production the connections pile up until ``max_connections``. The fix is
+``django.db.connections.close_all()`` in a ``finally`` at the end of the thread's work.
+
+The project is parsed with :mod:`ast`, never imported or run. Found:
+
+* ``threading.Thread`` subclasses (also through aliases and project base classes) and their ``run``;
+* ``Thread(target=...)`` and ``Timer(interval, function)`` calls, where the target is a function of
+  the project, a method (``self.work``), a lambda, or ``functools.partial(function, ...)``;
+* ORM use in them, directly or through the functions they call (same module, or project modules they
+  import): a model manager (``Book.objects``), ``.save()``/``.delete()``/``.refresh_from_db()``,
+  ``django.db.connection``/``connections``/``transaction``;
+* the correct forms: a closer (``connections.close_all()``, ``connection.close()``) in a ``finally``
+  around the ORM work, a ``with`` context manager or a decorator of the project that closes in a
+  ``finally``, or a Thread subclass whose ``run`` closes around ``super().run()``.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+from vagrantkit.django.files import project_files, relative
+
+FIX = "django.db.connections.close_all()"
+
+_THREAD = "threading.Thread"
+_TIMER = "threading.Timer"
+_PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
+_ORM_ROOTS = ("django.db.connection", "django.db.connections", "django.db.transaction")
+_STRONG_CLOSERS = frozenset(
+    {"django.db.connections.close_all", "django.db.connection.close", "django.db.connections[].close"}
+)
+# close_old_connections() closes only connections that are broken or older than CONN_MAX_AGE:
+# with the default CONN_MAX_AGE=0 that is every connection, with persistent connections none.
+_WEAK_CLOSERS = frozenset({"django.db.close_old_connections"})
+_INSTANCE_METHODS = frozenset({"save", "delete", "refresh_from_db"})
+_MODEL_BASES = frozenset(
+    {
+        "django.db.models.Model",
+        "django.db.models.base.Model",
+        "django.contrib.auth.models.AbstractUser",
+        "django.contrib.auth.models.AbstractBaseUser",
+        "django.contrib.auth.base_user.AbstractBaseUser",
+    }
+)
+_DEFAULT_MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
+
+
+class ThreadKind(str, enum.Enum):
+    """How the project runs code in a thread."""
+
+    SUBCLASS = "subclass"  # a threading.Thread subclass's run()
+    TARGET = "target"  # Thread(target=f) or Timer(interval, f)
+
+
+class Closing(str, enum.Enum):
+    """What a thread does with the database connections it opened."""
+
+    NOT_NEEDED = "not-needed"  # it never touches the ORM
+    FINALLY = "finally"  # closed on every exit path
+    OBSOLETE_ONLY = "obsolete-only"  # close_old_connections(): only when CONN_MAX_AGE has expired
+    HAPPY_PATH = "happy-path"  # closed, but not when an exception escapes
+    NEVER = "never"
+
+
+@dataclass(frozen=True)
+class OrmUse:
+    """Where a thread first touches the ORM.
+
+    Attributes:
+        path: File, relative to the project, with forward slashes.
+        line: 1-based line of the use.
+        what: The use as written (``Book.objects``, ``book.save()``, ``connection``).
+        via: Functions called from the thread's entry down to the one with the use.
+    """
+
+    path: str
+    line: int
+    what: str
+    via: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    """One piece of code the project runs in a thread of its own.
+
+    Attributes:
+        path: File of the thread's start (the ``Thread(...)`` call, or the subclass's ``run``).
+        line: Its 1-based line.
+        kind: Subclass ``run`` or ``Thread(target=...)``.
+        name: ``Worker.run``, ``count_books``, ``<lambda>``.
+        orm: The first ORM use reached from it, if any.
+        closing: What it does with its connections.
+    """
+
+    path: str
+    line: int
+    kind: ThreadKind
+    name: str
+    orm: OrmUse | None
+    closing: Closing
+
+    @property
+    def leaks(self) -> bool:
+        """True when it uses the ORM and some exit path leaves the connection open."""
+        return self.orm is not None and self.closing in (Closing.NEVER, Closing.HAPPY_PATH)
+
+
+@dataclass(frozen=True)
+class ThreadScan:
+    """Everything found about threads in a project.
+
+    Attributes:
+        root: The project folder.
+        files: How many Python files were parsed.
+        starts: Every place that starts or defines a thread (``path:line``), analysable or not.
+        threads: The threads whose code was found and analysed.
+        unparsable: Files that are not valid Python here, with the parser's message.
+    """
+
+    root: Path
+    files: int
+    starts: tuple[str, ...]
+    threads: tuple[ThreadEntry, ...]
+    unparsable: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def leaks(self) -> tuple[ThreadEntry, ...]:
+        return tuple(t for t in self.threads if t.leaks)
+
+
+# --- the project index ------------------------------------------------------------------
+
+_FuncNode = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda]
+# try/except* (3.11) and match (3.10) do not exist on older Pythons.
+_TRY = (ast.Try, ast.TryStar) if sys.version_info >= (3, 11) else (ast.Try,)
+
+
+@dataclass(eq=False)
+class _Module:
+    path: Path
+    rel: str
+    dotted: str
+    tree: ast.Module
+    imports: dict[str, str] = field(default_factory=dict)
+    functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=dict)
+    classes: dict[str, ast.ClassDef] = field(default_factory=dict)
+    all_classes: list[ast.ClassDef] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class _Func:
+    """A function with the scope it was written in: what names inside it can mean."""
+
+    node: _FuncNode
+    module: _Module
+    cls: ast.ClassDef | None
+    parent: _Func | None
+
+    @property
+    def name(self) -> str:
+        if isinstance(self.node, ast.Lambda):
+            return "<lambda>"
+        return f"{self.cls.name}.{self.node.name}" if self.cls else self.node.name
+
+
+def _dotted_name(rel: Path) -> str:
+    parts = list(rel.with_suffix("").parts)
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _read_import(module: _Module, node: ast.Import | ast.ImportFrom) -> None:
+    package = module.dotted if module.path.name == "__init__.py" else module.dotted.rpartition(".")[0]
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                module.imports[alias.asname] = alias.name
+            else:
+                top = alias.name.split(".")[0]
+                module.imports[top] = top
+    elif isinstance(node, ast.ImportFrom):
+        base = node.module or ""
+        if node.level:
+            anchor = package.split(".") if package else []
+            anchor = anchor[: len(anchor) - (node.level - 1)] if node.level > 1 else anchor
+            base = ".".join([*anchor, *([base] if base else [])])
+        for alias in node.names:
+            if alias.name != "*":
+                module.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+
+
+class _Project:
+    """Every parsed module, and the questions the analysis asks across them."""
+
+    def __init__(self, root: Path, modules: list[_Module]) -> None:
+        self.root = root
+        self.modules = {m.dotted: m for m in modules}
+        self._by_suffix: dict[str, list[_Module]] = {}
+        for m in modules:
+            parts = m.dotted.split(".")
+            for i in range(1, len(parts)):
+                self._by_suffix.setdefault(".".join(parts[i:]), []).append(m)
+        self.owners: dict[int, dict[int, _Func]] = {id(m): {} for m in modules}
+        self.funcs: dict[int, _Func] = {}
+        for module in modules:
+            self._index(module, module.tree.body, None, None)
+        self._thread_classes: dict[int, bool] = {}
+        self._model_classes: dict[int, bool] = {}
+        self.managers = set(_DEFAULT_MANAGERS)
+        for module in modules:
+            for cls in module.classes.values():
+                if self.is_model(module, cls):
+                    self.managers.update(self._custom_managers(module, cls))
+
+    def _index(self, module: _Module, body: list[ast.stmt], cls: ast.ClassDef | None, parent: _Func | None) -> None:
+        for stmt in body:
+            for node in _own_nodes(stmt):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    _read_import(module, node)
+                elif isinstance(node, ast.ClassDef):
+                    module.all_classes.append(node)
+                    if parent is None and cls is None:
+                        module.classes[node.name] = node
+                    self._index(module, node.body, node, parent)
+                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                    func = _Func(node, module, cls, parent)
+                    self.funcs[id(node)] = func
+                    self.owners[id(module)][id(node)] = func
+                    if parent is None and cls is None and not isinstance(node, ast.Lambda):
+                        module.functions[node.name] = node
+                    if isinstance(node, ast.Lambda):
+                        self._index(module, [ast.Expr(node.body)], None, func)
+                    else:
+                        self._index(module, node.body, None, func)
+
+    # -- names --
+
+    def module(self, dotted: str) -> _Module | None:
+        """The project module ``dotted``; also found by suffix when the project root is above the Django root."""
+        found = self.modules.get(dotted)
+        if found is None:
+            matches = self._by_suffix.get(dotted, [])
+            found = matches[0] if len(matches) == 1 else None
+        return found
+
+    def qualify(self, module: _Module, expr: ast.expr) -> str | None:
+        """The dotted name an expression refers to (imports resolved), or None."""
+        if isinstance(expr, ast.Name):
+            if expr.id in module.imports:
+                return module.imports[expr.id]
+            if expr.id in module.functions or expr.id in module.classes:
+                return f"{module.dotted}.{expr.id}"
+            return None
+        if isinstance(expr, ast.Attribute):
+            base = self.qualify(module, expr.value)
+            return f"{base}.{expr.attr}" if base else None
+        if isinstance(expr, ast.Subscript):
+            base = self.qualify(module, expr.value)
+            return f"{base}[]" if base else None
+        return None
+
+    def lookup(self, dotted: str) -> tuple[_Module, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] | None:
+        """A project-level function or class by dotted name (``shop.tasks.sync``)."""
+        module_name, _, name = dotted.rpartition(".")
+        module = self.module(module_name) if module_name else None
+        if module is None:
+            return None
+        node = module.functions.get(name) or module.classes.get(name)
+        if node is None and name in module.imports and module.imports[name] != dotted:
+            return self.lookup(module.imports[name])  # re-exported
+        return (module, node) if node is not None else None
+
+    def resolve_class(self, module: _Module, expr: ast.expr) -> tuple[_Module, ast.ClassDef] | None:
+        dotted = self.qualify(module, expr)
+        found = self.lookup(dotted) if dotted else None
+        if found and isinstance(found[1], ast.ClassDef):
+            return found[0], found[1]
+        return None
+
+    # -- classes --
+
+    def is_thread_class(self, module: _Module, cls: ast.ClassDef) -> bool:
+        """A subclass of threading.Thread, directly or through project classes."""
+        key = id(cls)
+        if key not in self._thread_classes:
+            self._thread_classes[key] = False  # cycle guard
+            self._thread_classes[key] = any(
+                self.qualify(module, base) in (_THREAD, _TIMER)
+                or ((found := self.resolve_class(module, base)) is not None and self.is_thread_class(*found))
+                for base in cls.bases
+            )
+        return self._thread_classes[key]
+
+    def is_model(self, module: _Module, cls: ast.ClassDef) -> bool:
+        """A Django model, directly or through project classes (abstract models and mixins too)."""
+        key = id(cls)
+        if key not in self._model_classes:
+            self._model_classes[key] = False  # cycle guard
+            self._model_classes[key] = any(
+                self.qualify(module, base) in _MODEL_BASES
+                or ((found := self.resolve_class(module, base)) is not None and self.is_model(*found))
+                for base in cls.bases
+            )
+        return self._model_classes[key]
+
+    def _custom_managers(self, module: _Module, cls: ast.ClassDef) -> Iterator[str]:
+        for stmt in cls.body:
+            if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+                func = stmt.value.func
+                called = self.qualify(module, func) or ast.unparse(func)
+                if called.endswith("Manager") or called.endswith(".as_manager") or "from_queryset" in called:
+                    yield from (t.id for t in stmt.targets if isinstance(t, ast.Name))
+
+    def is_model_expr(self, module: _Module, expr: ast.expr) -> bool:
+        """Does ``expr`` name a model class (``Book``, ``models.Book``, ``get_user_model()``)?"""
+        if isinstance(expr, ast.Call):
+            called = self.qualify(module, expr.func) or ""
+            return called.endswith("get_user_model") or (
+                isinstance(expr.func, ast.Attribute) and expr.func.attr == "get_model"
+            )
+        found = self.resolve_class(module, expr)
+        if found:
+            return self.is_model(*found)
+        dotted = self.qualify(module, expr)
+        if dotted is None or self.module(dotted.rpartition(".")[0]) is not None:
+            return False  # unknown name, or a project module's non-class
+        # Imported from outside the project: a model when it comes from a `models` module.
+        return "models" in dotted.split(".")[:-1]
+
+
+def _own_nodes(stmt: ast.AST) -> Iterator[ast.AST]:
+    """Nodes of ``stmt`` that run with it: nested function and class bodies are yielded, not entered."""
+    todo: list[ast.AST] = [stmt]
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            # Decorators, defaults and bases run where the definition is; the body runs later.
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                todo.extend(node.decorator_list)
+                todo.extend(node.args.defaults)
+            elif isinstance(node, ast.ClassDef):
+                todo.extend(node.decorator_list)
+                todo.extend(node.bases)
+            continue
+        todo.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+# --- the analysis of one function -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Result:
+    orm: OrmUse | None
+    closing: Closing
+
+
+class _Analyzer:
+    def __init__(self, project: _Project) -> None:
+        self.project = project
+        self._memo: dict[int, _Result] = {}
+
+    # -- what a function means --
+
+    def analyze(self, func: _Func) -> _Result:
+        """The first ORM use reachable from ``func`` and whether ``func`` closes what it opened."""
+        key = id(func.node)
+        if key in self._memo:
+            return self._memo[key]
+        self._memo[key] = _Result(None, Closing.NOT_NEEDED)  # recursion: assume clean
+        node = func.node
+        body: list[ast.stmt] = [ast.Expr(node.body)] if isinstance(node, ast.Lambda) else node.body
+        state = _BlockState()
+        if not isinstance(node, ast.Lambda):
+            for deco in node.decorator_list:
+                dotted = self.project.qualify(func.module, deco.func if isinstance(deco, ast.Call) else deco) or ""
+                if dotted.startswith("django.db.transaction"):
+                    state.use(self._use(func, deco, ast.unparse(deco)), covered=None)
+        self._scan_block(func, body, state, covered=None)
+        result = state.result()
+        if result.orm is not None and result.closing is not Closing.FINALLY and not isinstance(node, ast.Lambda):
+            for deco in node.decorator_list:
+                closing = self.closing_callable(func, deco.func if isinstance(deco, ast.Call) else deco)
+                if closing is not None:
+                    result = _Result(result.orm, closing)
+                    break
+        self._memo[key] = result
+        return result
+
+    def _scan_block(self, func: _Func, body: list[ast.stmt], state: _BlockState, covered: Closing | None) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue  # defined here, run later (if at all)
+            if isinstance(stmt, _TRY):
+                closer = self._closer_in(func, stmt.finalbody)
+                inner = _stronger(covered, closer)
+                self._scan_block(func, stmt.body, state, inner)
+                for handler in stmt.handlers:
+                    self._scan_block(func, handler.body, state, inner)
+                self._scan_block(func, stmt.orelse, state, inner)
+                self._scan_block(func, stmt.finalbody, state, covered)
+                continue
+            if isinstance(stmt, (ast.With, ast.AsyncWith)):
+                inner = covered
+                for item in stmt.items:
+                    self._scan_expr(func, item.context_expr, state, covered)
+                    expr = item.context_expr
+                    closing = self.closing_callable(func, expr.func if isinstance(expr, ast.Call) else expr)
+                    inner = _stronger(inner, closing)
+                self._scan_block(func, stmt.body, state, inner)
+                if inner is not covered and state.first_uncovered is not None:
+                    state.closed_on_happy_path = True  # the context manager closes on the way out
+                continue
+            if isinstance(stmt, (ast.If, ast.While)):
+                self._scan_expr(func, stmt.test, state, covered)
+                self._scan_block(func, stmt.body, state, covered)
+                self._scan_block(func, stmt.orelse, state, covered)
+                continue
+            if isinstance(stmt, (ast.For, ast.AsyncFor)):
+                if self._closes_in_loop(func, stmt):
+                    if state.first_uncovered is not None:
+                        state.closed_on_happy_path = True
+                    continue
+                self._scan_expr(func, stmt.iter, state, covered)
+                self._scan_block(func, stmt.body, state, covered)
+                self._scan_block(func, stmt.orelse, state, covered)
+                continue
+            if sys.version_info >= (3, 10) and isinstance(stmt, ast.Match):
+                self._scan_expr(func, stmt.subject, state, covered)
+                for case in stmt.cases:
+                    self._scan_block(func, case.body, state, covered)
+                continue
+            self._scan_expr(func, stmt, state, covered)
+
+    def _scan_expr(self, func: _Func, tree: ast.AST, state: _BlockState, covered: Closing | None) -> None:
+        project, module = self.project, func.module
+        closer_parts: set[int] = set()
+        for node in _own_nodes(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)) and node is not tree:
+                continue
+            if id(node) in closer_parts:
+                continue
+            if isinstance(node, (ast.Attribute, ast.Subscript)) and not isinstance(node.ctx, ast.Load):
+                closer_parts.update(id(n) for n in ast.walk(node.value))  # `connections[alias] = conn` opens nothing
+                continue
+            if isinstance(node, ast.Call):
+                kind = self._closer_kind(func, node)
+                if kind is not None:
+                    closer_parts.update(id(n) for n in ast.walk(node.func))
+                    if state.first_uncovered is not None:
+                        state.closed_on_happy_path = True
+                    continue
+                callee = self.resolve_call(func, node.func)
+                if callee is not None:
+                    sub = self.analyze(callee)
+                    if sub.orm is not None:
+                        orm = OrmUse(sub.orm.path, sub.orm.line, sub.orm.what, (callee.name, *sub.orm.via))
+                        inner = covered
+                        if sub.closing in (Closing.FINALLY, Closing.OBSOLETE_ONLY):
+                            inner = _stronger(covered, sub.closing)
+                        state.use(orm, inner)
+                    continue
+                if self._instance_orm_call(func, node):
+                    state.use(self._use(func, node, ast.unparse(node)), covered)
+                    continue
+            elif isinstance(node, ast.Attribute) and node.attr in project.managers:
+                if project.is_model_expr(module, node.value):
+                    closer_parts.update(id(n) for n in ast.walk(node))
+                    state.use(self._use(func, node, ast.unparse(node)), covered)
+            elif (
+                isinstance(node, (ast.Name, ast.Attribute, ast.Subscript))
+                and isinstance(node.ctx, ast.Load)
+                and _is_orm_name(project.qualify(module, node))
+                and not _shadowed(func, _root_name(node))
+            ):
+                closer_parts.update(id(n) for n in ast.walk(node))
+                state.use(self._use(func, node, ast.unparse(node)), covered)
+
+    def _use(self, func: _Func, node: ast.AST, what: str) -> OrmUse:
+        return OrmUse(func.module.rel, getattr(node, "lineno", 0), what)
+
+    # -- closers --
+
+    def _closer_kind(self, func: _Func, call: ast.Call) -> Closing | None:
+        dotted = self.project.qualify(func.module, call.func)
+        if dotted is None or _shadowed(func, _root_name(call.func)):
+            return None
+        if dotted in _STRONG_CLOSERS:
+            return Closing.FINALLY
+        if dotted in _WEAK_CLOSERS:
+            return Closing.OBSOLETE_ONLY
+        return None
+
+    def _closes_in_loop(self, func: _Func, loop: ast.For | ast.AsyncFor) -> bool:
+        """``for conn in connections.all(): conn.close()``."""
+        iterated = self.project.qualify(func.module, loop.iter.func if isinstance(loop.iter, ast.Call) else loop.iter)
+        if iterated not in ("django.db.connections.all", "django.db.connections"):
+            return False
+        return any(
+            isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "close"
+            for n in ast.walk(loop)
+        )
+
+    def _closer_in(self, func: _Func, body: list[ast.stmt]) -> Closing | None:
+        """The strongest closer a block runs (a ``finally`` body)."""
+        found: Closing | None = None
+        for stmt in body:
+            for node in _own_nodes(stmt):
+                if isinstance(node, ast.Call):
+                    found = _stronger(found, self._closer_kind(func, node))
+                elif isinstance(node, (ast.For, ast.AsyncFor)) and self._closes_in_loop(func, node):
+                    found = Closing.FINALLY
+        return found
+
+    def closing_callable(self, func: _Func, expr: ast.expr) -> Closing | None:
+        """Does this decorator or context manager close connections in a ``finally``?
+
+        A project function (a decorator's wrapper, a ``@contextmanager`` generator) that calls a
+        closer inside a ``finally``; or a project class whose ``__exit__`` calls one.
+        """
+        target = self.resolve_call(func, expr)
+        if target is not None and not isinstance(target.node, ast.Lambda):
+            found: Closing | None = None
+            for node in ast.walk(target.node):
+                if isinstance(node, _TRY):
+                    owner = self.project.funcs.get(id(target.node), target)
+                    found = _stronger(found, self._closer_in(owner, node.finalbody))
+            return found
+        cls = self.project.resolve_class(func.module, expr)
+        if cls is not None:
+            for stmt in cls[1].body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in ("__exit__", "__aexit__"):
+                    return self._closer_in(self.project.funcs[id(stmt)], stmt.body)
+        return None
+
+    # -- calls --
+
+    def resolve_call(self, func: _Func, expr: ast.expr) -> _Func | None:
+        """The project function a call or a reference (``f``, ``self.m``, ``mod.f``) runs, if known."""
+        project = self.project
+        if isinstance(expr, ast.Name):
+            scope: _Func | None = func
+            while scope is not None:
+                if not isinstance(scope.node, ast.Lambda):
+                    for stmt in scope.node.body:
+                        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == expr.id:
+                            return project.funcs.get(id(stmt))
+                scope = scope.parent
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls"):
+            owner = _owner_class(func)
+            if owner is not None:
+                method = self.find_method(func.module, owner, expr.attr)
+                return project.funcs.get(id(method)) if method is not None else None
+            return None
+        dotted = project.qualify(func.module, expr)
+        found = project.lookup(dotted) if dotted else None
+        if found and isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return project.funcs.get(id(found[1]))
+        return None
+
+    def find_method(
+        self, module: _Module, cls: ast.ClassDef, name: str
+    ) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """``cls.name``, looked up through project base classes too."""
+        seen: set[int] = set()
+        todo = [(module, cls)]
+        while todo:
+            mod, klass = todo.pop(0)
+            if id(klass) in seen:
+                continue
+            seen.add(id(klass))
+            for stmt in klass.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
+                    return stmt
+            todo.extend(found for base in klass.bases if (found := self.project.resolve_class(mod, base)))
+        return None
+
+    def _instance_orm_call(self, func: _Func, call: ast.Call) -> bool:
+        """``book.save()``, ``obj.delete()``: a model instance method, told apart from look-alikes.
+
+        Django's ``save()``, ``delete()`` and ``refresh_from_db()`` take keyword arguments only, while
+        ``image.save(path)``, ``cache.delete(key)`` and ``requests.delete(url)`` take a positional
+        one; a receiver that is an imported module or object (``requests``, ``cache``) is not a model.
+        """
+        target = call.func
+        if not isinstance(target, ast.Attribute) or target.attr not in _INSTANCE_METHODS:
+            return False
+        if call.args:
+            return False
+        receiver = target.value
+        if isinstance(receiver, ast.Constant):
+            return False
+        root = _root_name(receiver)
+        if isinstance(receiver, ast.Name) and root in ("self", "cls"):
+            owner = _owner_class(func)
+            return owner is not None and self.project.is_model(func.module, owner)
+        if root is not None and root in func.module.imports and not _shadowed(func, root):
+            return self.project.is_model_expr(func.module, receiver)
+        return True
+
+
+@dataclass
+class _BlockState:
+    first_uncovered: OrmUse | None = None
+    first_any: OrmUse | None = None
+    weakest_cover: Closing | None = None
+    closed_on_happy_path: bool = False
+
+    def use(self, orm: OrmUse, covered: Closing | None) -> None:
+        if self.first_any is None:
+            self.first_any = orm
+        if covered is None:
+            if self.first_uncovered is None:
+                self.first_uncovered = orm
+        elif self.weakest_cover is None or _rank(covered) < _rank(self.weakest_cover):
+            self.weakest_cover = covered
+
+    def result(self) -> _Result:
+        if self.first_uncovered is not None:
+            return _Result(self.first_uncovered, Closing.HAPPY_PATH if self.closed_on_happy_path else Closing.NEVER)
+        if self.first_any is not None:
+            return _Result(self.first_any, self.weakest_cover or Closing.FINALLY)
+        return _Result(None, Closing.NOT_NEEDED)
+
+
+def _rank(closing: Closing) -> int:
+    return {Closing.FINALLY: 2, Closing.OBSOLETE_ONLY: 1}.get(closing, 0)
+
+
+def _stronger(a: Closing | None, b: Closing | None) -> Closing | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if _rank(a) >= _rank(b) else b
+
+
+def _is_orm_name(dotted: str | None) -> bool:
+    return dotted is not None and any(dotted == r or dotted.startswith((r + ".", r + "[")) for r in _ORM_ROOTS)
+
+
+def _root_name(expr: ast.expr) -> str | None:
+    while isinstance(expr, (ast.Attribute, ast.Subscript, ast.Call)):
+        expr = expr.func if isinstance(expr, ast.Call) else expr.value
+    return expr.id if isinstance(expr, ast.Name) else None
+
+
+def _shadowed(func: _Func, name: str | None) -> bool:
+    """Is ``name`` a parameter or local variable of ``func`` (so not the module's import)?"""
+    node = func.node
+    args = node.args
+    params = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+    if any(p is not None and p.arg == name for p in params):
+        return True
+    if isinstance(node, ast.Lambda):
+        return False
+    for stmt in node.body:
+        for sub in _own_nodes(stmt):
+            if isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, ast.Store):
+                return True
+    return False
+
+
+def _owner_class(func: _Func) -> ast.ClassDef | None:
+    scope: _Func | None = func
+    while scope is not None:
+        if scope.cls is not None:
+            return scope.cls
+        scope = scope.parent
+    return None
+
+
+# --- finding the threads ----------------------------------------------------------------
+
+
+def _thread_calls(project: _Project, analyzer: _Analyzer) -> Iterator[tuple[_Func | None, _Module, ast.Call, str]]:
+    """Every call that creates a thread: (the function it is in, module, call, what is called)."""
+    thread_classes = {
+        f"{m.dotted}.{c.name}" for m in project.modules.values() for c in m.all_classes if project.is_thread_class(m, c)
+    }
+    for module in project.modules.values():
+        imported = module.imports.values()
+        if not any(d.startswith("threading") or d in thread_classes for d in imported) and not any(
+            d.startswith(module.dotted + ".") for d in thread_classes
+        ):
+            continue  # nothing in it can name a thread class: skip the walk
+        for node, owner in _calls_with_owner(module.tree, project.owners[id(module)]):
+            dotted = project.qualify(module, node.func)
+            if dotted in (_THREAD, _TIMER):
+                yield owner, module, node, dotted
+                continue
+            cls = project.resolve_class(module, node.func)
+            if cls is not None and project.is_thread_class(*cls):
+                yield owner, module, node, f"{cls[0].dotted}.{cls[1].name}"
+                continue
+            # super().__init__(target=...) inside a Thread subclass
+            func = node.func
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr == "__init__"
+                and isinstance(func.value, ast.Call)
+                and isinstance(func.value.func, ast.Name)
+                and func.value.func.id == "super"
+                and owner is not None
+                and (klass := _owner_class(owner)) is not None
+                and project.is_thread_class(module, klass)
+            ):
+                yield owner, module, node, f"{module.dotted}.{klass.name}"
+
+
+def _calls_with_owner(tree: ast.Module, owners: dict[int, _Func]) -> Iterator[tuple[ast.Call, _Func | None]]:
+    todo: list[tuple[ast.AST, _Func | None]] = [(tree, None)]
+    while todo:
+        node, owner = todo.pop()
+        if isinstance(node, ast.Call):
+            yield node, owner
+        inner = owners.get(id(node), owner)
+        todo.extend((child, inner) for child in ast.iter_child_nodes(node))
+
+
+def _target_of(call: ast.Call, constructor: str) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg in ("target", "function"):
+            return kw.value
+    if constructor == _THREAD and len(call.args) >= 2:
+        return call.args[1]  # Thread(group, target, ...)
+    if constructor == _TIMER and len(call.args) >= 2:
+        return call.args[1]  # Timer(interval, function, ...)
+    return None
+
+
+def _resolve_target(
+    project: _Project, analyzer: _Analyzer, owner: _Func | None, module: _Module, expr: ast.expr
+) -> _Func | None:
+    if isinstance(expr, ast.Lambda):
+        return project.funcs.get(id(expr))
+    if isinstance(expr, ast.Call) and project.qualify(module, expr.func) in _PARTIALS and expr.args:
+        return _resolve_target(project, analyzer, owner, module, expr.args[0])
+    scope = owner or _Func(ast.Lambda(args=_NO_ARGS, body=ast.Constant(None)), module, None, None)
+    return analyzer.resolve_call(scope, expr)
+
+
+_NO_ARGS = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+
+
+def _runs_target(analyzer: _Analyzer, module: _Module, cls: ast.ClassDef) -> tuple[bool, Closing | None]:
+    """Does this Thread subclass run its target (no own ``run``, or ``super().run()``), and how closed?"""
+    run = analyzer.find_method(module, cls, "run")
+    if run is None:
+        return True, None
+    func = analyzer.project.funcs[id(run)]
+    for node in ast.walk(run):
+        if isinstance(node, _TRY) and any(_is_super_run(n) for s in node.body for n in ast.walk(s)):
+            return True, analyzer._closer_in(func, node.finalbody)
+    return any(_is_super_run(n) for n in ast.walk(run)), None
+
+
+def _is_super_run(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "run"
+        and isinstance(node.func.value, ast.Call)
+        and isinstance(node.func.value.func, ast.Name)
+        and node.func.value.func.id == "super"
+    )
+
+
+def _parse(root: Path) -> tuple[list[_Module], list[tuple[str, str]]]:
+    modules: list[_Module] = []
+    broken: list[tuple[str, str]] = []
+    for path in project_files(root, lambda p: p.suffix == ".py"):
+        rel = relative(root, path)
+        try:
+            tree = ast.parse(path.read_bytes(), filename=str(path))
+        except (SyntaxError, ValueError) as exc:
+            line = getattr(exc, "lineno", None)
+            broken.append((rel, f"line {line}: {exc.msg}" if isinstance(exc, SyntaxError) and line else str(exc)))
+            continue
+        except OSError as exc:
+            broken.append((rel, exc.strerror or str(exc)))
+            continue
+        modules.append(_Module(path, rel, _dotted_name(path.relative_to(root)), tree))
+    return modules, broken
+
+
+def scan_threads(root: Path) -> ThreadScan:
+    """Find the project's threads and what they do with database connections.
+
+    Args:
+        root: The project folder (the one with ``manage.py``, or above it).
+
+    Returns:
+        Every thread start found, each analysable thread with its first ORM use and closing, and
+        the files that could not be parsed.
+    """
+    modules, broken = _parse(root)
+    project = _Project(root, modules)
+    analyzer = _Analyzer(project)
+    entries: list[ThreadEntry] = []
+    starts: list[str] = []
+
+    for module in modules:
+        for cls in module.all_classes:
+            if not project.is_thread_class(module, cls):
+                continue
+            run = next(
+                (s for s in cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "run"),
+                None,
+            )
+            starts.append(f"{module.rel}:{cls.lineno}")
+            if run is None:
+                continue
+            result = analyzer.analyze(project.funcs[id(run)])
+            entries.append(
+                ThreadEntry(module.rel, run.lineno, ThreadKind.SUBCLASS, f"{cls.name}.run", result.orm, result.closing)
+            )
+
+    for owner, module, call, constructor in _thread_calls(project, analyzer):
+        starts.append(f"{module.rel}:{call.lineno}")
+        target_expr = _target_of(call, constructor)
+        if target_expr is None:
+            continue
+        cover: Closing | None = None
+        if constructor not in (_THREAD, _TIMER):
+            found = project.lookup(constructor)
+            if found is None or not isinstance(found[1], ast.ClassDef):
+                continue
+            runs, cover = _runs_target(analyzer, found[0], found[1])
+            if not runs:
+                continue  # its own run() ignores the target; analysed as a subclass above
+        target = _resolve_target(project, analyzer, owner, module, target_expr)
+        if target is None:
+            continue
+        result = analyzer.analyze(target)
+        closing = result.closing
+        if result.orm is not None and cover is not None and _rank(cover) > _rank(closing):
+            closing = cover
+        name = target.name
+        if name == "<lambda>" or isinstance(target_expr, ast.Call):
+            name = ast.unparse(target_expr) if len(ast.unparse(target_expr)) <= 60 else name
+        entries.append(ThreadEntry(module.rel, call.lineno, ThreadKind.TARGET, name, result.orm, closing))
+
+    return ThreadScan(
+        root=root,
+        files=len(modules),
+        starts=tuple(dict.fromkeys(starts)),
+        threads=tuple(sorted(entries, key=lambda e: (e.path, e.line))),
+        unparsable=tuple(broken),
+    )
