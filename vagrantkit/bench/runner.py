@@ -1,0 +1,905 @@
+#!/usr/bin/env python3
+"""vagrantkit bench runner: time file-system work in one or more folders, print raw samples as JSON.
+
+This one file is sent into guests that have ``python3`` (3.8 or newer) and nothing else, so it
+imports the standard library only. It is also imported in-process by ``vagrantkit bench --local``.
+
+Command line (stable; the lab and ``vagrantkit bench`` call exactly this)::
+
+    python3 runner.py [options] TARGET [TARGET ...]
+
+    TARGET              LABEL=PATH or PATH (label: the folder's name). PATH may start with ~.
+                        The first target is the baseline unless --baseline names another.
+    --baseline LABEL    The target the others are compared with (the guest's own disk).
+    --profile NAME      quick (S tree, 5 reps) | standard (S, 7 reps; default) | full (M, 7 reps).
+    --ops LIST          Comma-separated operations (default: all of OPERATIONS below, or none
+                        when --command is given).
+    --size SIZE         Fixture tree: S (2000 files), M (10000 files) or a number of files (>= 10).
+    --reps N            Measured repetitions (>= 1; the host asks for >= 5). Default: from the profile.
+    --warmup N          Repetitions run first and discarded (default 1).
+    --seed N            Seed for the fixture's content and the shuffled target order (default 0).
+    --command CMD       Time CMD (split like a POSIX shell, no shell is used) in each target.
+    --copy SRC          With --command: copy SRC into each target's scratch folder and run CMD in the
+                        copy (default: CMD runs in the target folder itself).
+    --command-timeout S Seconds before one run of CMD is killed (default 3600).
+    --id ID             Scratch folder id (default: random); the folder is PATH/.vagrantkit-bench-ID.
+    --output FILE       Write the JSON document to FILE (atomically) instead of stdout.
+    --progress          Print one JSON line per step on stderr: {"progress": [done, total], ...}.
+
+Operations (each timed on its own; one sample = the whole batch, ``count`` items per sample)::
+
+    stat          os.stat every fixture file
+    stat_missing  os.stat a missing name next to every fixture file (ENOENT)
+    walk          os.walk the fixture tree (count: files + folders)
+    read          open + read + close every fixture file
+    create        create + write 4 KiB + close ``write_count`` new files
+    append        append 1 KiB to each of them
+    rename        rename each of them
+    delete        unlink each of them
+    mkdir_rmdir   mkdir then rmdir ``write_count`` folders (count: pairs)
+    reloader      Django StatReloader tick: stat every .py, glob templates/**/* and stat each match
+    discover      unittest discovery: listdir, isfile, fnmatch test*.py, read matching modules and
+                  package __init__.py, recurse into packages (count: entries looked at)
+    pyc           py_compile ``pyc_count`` modules (read, compile, write bytecode atomically)
+    command       one run of --command (count 1)
+
+Order: for each repetition (warm-ups first), for each operation, every target once in a freshly
+shuffled order. Times come from ``time.perf_counter_ns``.
+
+Output (one JSON object; ``schema`` changes only when a field changes meaning)::
+
+    {
+      "schema": "vagrantkit-bench-runner/1",
+      "status": "ok" | "failed",
+      "params": {"profile", "size", "files", "write_count", "pyc_count", "reps", "warmup",
+                 "seed", "ops": [...], "command", "copy", "id", "baseline"},
+      "environment": {"python", "implementation", "platform",
+                      "kernel": {"sysname", "release", "version", "machine"},
+                      "cpus", "started", "finished"},            # times: UTC ISO 8601
+      "targets": [{"label", "path", "baseline": bool, "scratch",
+                   "mount": {"point", "source", "fs_type", "options"} | null,
+                   "fixture": {"files", "dirs", "bytes", "seconds"} | null}],
+      "order": [["label", ...], ...],                             # target order per op per rep
+      "results": {"<label>": {"<op>": {"count": int, "unit": str, "ns": [int, ...],
+                                         "returncodes": [int, ...]  # command only
+                                        }}},
+      "errors": ["..."],
+      "cleanup": {"removed": ["<scratch>", ...], "left": ["<scratch>", ...]}
+    }
+
+Exit codes: 0 ok; 1 a failure while measuring (the JSON says which, scratch removed);
+2 bad input (message on stderr, nothing written); 130 SIGINT, 143 SIGTERM, 129 SIGHUP (scratch
+removed, no JSON). The runner touches nothing but its own scratch folders, and removes them on
+every exit path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import fnmatch
+import glob
+import json
+import os
+import platform
+import py_compile
+import random
+import re
+import secrets
+import shlex
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable
+
+SCHEMA = "vagrantkit-bench-runner/1"
+SCRATCH_PREFIX = ".vagrantkit-bench-"
+SIZES = {"S": 2000, "M": 10000}
+MIN_FILES = 10
+PROFILES = {
+    "quick": {"size": "S", "reps": 5},
+    "standard": {"size": "S", "reps": 7},
+    "full": {"size": "M", "reps": 7},
+}
+FILE_OPS = ("stat", "stat_missing", "walk", "read", "create", "append", "rename", "delete", "mkdir_rmdir")
+DJANGO_OPS = ("reloader", "discover", "pyc")
+OPERATIONS = FILE_OPS + DJANGO_OPS
+UNITS = {
+    "walk": "entry",
+    "mkdir_rmdir": "folder",
+    "discover": "entry",
+    "pyc": "module",
+    "command": "run",
+}
+EXIT_USAGE = 2
+SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143, "SIGHUP": 129}
+_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,39}")
+_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
+WRITE_BYTES = 4096
+APPEND_BYTES = 1024
+
+if TYPE_CHECKING:  # dict[...] is evaluated here only: at runtime it needs 3.9, and guests may have 3.8
+    Progress = Callable[[dict[str, Any]], None]
+
+
+class UsageError(Exception):
+    """Bad input: reported on stderr with exit code 2, before anything is written."""
+
+
+class Interrupted(BaseException):
+    """A signal asked the runner to stop (raised from the signal handler, so ``finally`` runs)."""
+
+    def __init__(self, signame: str) -> None:
+        super().__init__(signame)
+        self.signame = signame
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration
+
+
+class Target:
+    """One folder to measure."""
+
+    def __init__(self, label: str, path: str) -> None:
+        self.label = label
+        self.path = path
+        self.scratch = ""
+
+
+class Config:
+    """Everything one run needs, validated."""
+
+    def __init__(
+        self,
+        targets: list[Target],
+        baseline: str,
+        profile: str,
+        size: str,
+        files: int,
+        reps: int,
+        warmup: int,
+        seed: int,
+        ops: list[str],
+        command: str | None,
+        copy: str | None,
+        command_timeout: float,
+        run_id: str,
+        output: str | None,
+        progress: bool,
+    ) -> None:
+        self.targets = targets
+        self.baseline = baseline
+        self.profile = profile
+        self.size = size
+        self.files = files
+        self.reps = reps
+        self.warmup = warmup
+        self.seed = seed
+        self.ops = ops
+        self.command = command
+        self.copy = copy
+        self.command_timeout = command_timeout
+        self.run_id = run_id
+        self.output = output
+        self.progress = progress
+        # Batches for the write operations: a quarter of the tree, so S and M scale alike.
+        self.write_count = max(5, files // 4)
+        # Compiling is CPU work that no share speeds up; a twentieth of the tree keeps a run short.
+        self.pyc_count = max(2, files // 20)
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "profile": self.profile,
+            "size": self.size,
+            "files": self.files,
+            "write_count": self.write_count,
+            "pyc_count": self.pyc_count,
+            "reps": self.reps,
+            "warmup": self.warmup,
+            "seed": self.seed,
+            "ops": list(self.ops),
+            "command": self.command,
+            "copy": self.copy,
+            "id": self.run_id,
+            "baseline": self.baseline,
+        }
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse's own errors: same shape as ours
+        raise UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _ArgumentParser(prog="runner.py", description="vagrantkit bench runner (see the module docstring)")
+    p.add_argument("targets", nargs="+", metavar="TARGET", help="LABEL=PATH or PATH")
+    p.add_argument("--baseline")
+    p.add_argument("--profile", default="standard")
+    p.add_argument("--ops")
+    p.add_argument("--size")
+    p.add_argument("--reps", type=int)
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--command")
+    p.add_argument("--copy")
+    p.add_argument("--command-timeout", type=float, default=3600.0)
+    p.add_argument("--id", dest="run_id")
+    p.add_argument("--output")
+    p.add_argument("--progress", action="store_true")
+    return p
+
+
+def _split_target(text: str) -> tuple[str, str]:
+    label, sep, path = text.partition("=")
+    if sep and _LABEL.fullmatch(label):
+        return label, path
+    path = text
+    name = os.path.basename(os.path.normpath(os.path.expanduser(path))) or "root"
+    return re.sub(r"[^A-Za-z0-9_.+-]", "_", name)[:40], path
+
+
+def parse_size(text: str) -> tuple[str, int]:
+    """``S``/``M`` or a number of files -> (name, files)."""
+    upper = text.strip().upper()
+    if upper in SIZES:
+        return upper, SIZES[upper]
+    if text.strip().isdigit() and int(text) >= MIN_FILES:
+        return str(int(text)), int(text)
+    raise UsageError(f"invalid --size {text!r}: allowed S (2000 files), M (10000 files) or a number >= {MIN_FILES}")
+
+
+def parse_ops(text: str | None, has_command: bool) -> list[str]:
+    """Comma-separated operation names, validated, in the canonical order."""
+    if text is None:
+        return [] if has_command else list(OPERATIONS)
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in OPERATIONS]
+    if unknown or (not names and not has_command):
+        raise UsageError(f"invalid --ops {text!r}: allowed a comma-separated list of {', '.join(OPERATIONS)}")
+    return [op for op in OPERATIONS if op in names]
+
+
+def parse_args(argv: Sequence[str]) -> Config:
+    """Parse and validate the command line; check every target before anything is written.
+
+    Raises:
+        UsageError: Anything wrong with the input, with a message naming it and what is allowed.
+    """
+    a = _parser().parse_args(list(argv))
+    if a.profile not in PROFILES:
+        raise UsageError(f"invalid --profile {a.profile!r}: allowed {', '.join(PROFILES)}")
+    preset: dict[str, Any] = PROFILES[a.profile]
+    size, files = parse_size(a.size if a.size is not None else str(preset["size"]))
+    reps = a.reps if a.reps is not None else int(preset["reps"])
+    if reps < 1:
+        raise UsageError(f"invalid --reps {reps}: allowed a number >= 1")
+    if a.warmup < 0:
+        raise UsageError(f"invalid --warmup {a.warmup}: allowed a number >= 0")
+    if a.command_timeout <= 0:
+        raise UsageError(f"invalid --command-timeout {a.command_timeout}: allowed a number of seconds > 0")
+    if a.command is not None:
+        try:
+            if not shlex.split(a.command):
+                raise ValueError("empty")
+        except ValueError as exc:
+            raise UsageError(f"invalid --command {a.command!r}: {exc}; allowed a program and its arguments") from None
+    if a.copy is not None:
+        if a.command is None:
+            raise UsageError("--copy needs --command: it says where the command runs")
+        if not os.path.isdir(os.path.expanduser(a.copy)):
+            raise UsageError(f"invalid --copy {a.copy!r}: not an existing folder")
+    ops = parse_ops(a.ops, a.command is not None)
+    run_id = a.run_id if a.run_id is not None else secrets.token_hex(4)
+    if not _ID.fullmatch(run_id):
+        raise UsageError(f"invalid --id {run_id!r}: allowed 1-40 letters, digits, '_' or '-'")
+    targets: list[Target] = []
+    for text in a.targets:
+        label, path = _split_target(text)
+        path = os.path.abspath(os.path.expanduser(path))
+        if any(t.label == label for t in targets):
+            raise UsageError(f"target label {label!r} is given twice: allowed one target per label")
+        if not os.path.isdir(path):
+            raise UsageError(f"target {label}={path}: not an existing folder")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise UsageError(f"target {label}={path}: not writable, and the runner needs a scratch folder there")
+        if os.path.lexists(os.path.join(path, SCRATCH_PREFIX + run_id)):
+            raise UsageError(f"target {label}={path}: {SCRATCH_PREFIX}{run_id} already exists; pass another --id")
+        targets.append(Target(label, path))
+    baseline = a.baseline if a.baseline is not None else targets[0].label
+    if baseline not in [t.label for t in targets]:
+        raise UsageError(f"invalid --baseline {baseline!r}: allowed one of {', '.join(t.label for t in targets)}")
+    if a.output is not None and not os.path.isdir(os.path.dirname(os.path.abspath(a.output))):
+        raise UsageError(f"invalid --output {a.output!r}: its folder does not exist")
+    return Config(
+        targets=targets,
+        baseline=baseline,
+        profile=a.profile,
+        size=size,
+        files=files,
+        reps=reps,
+        warmup=a.warmup,
+        seed=a.seed,
+        ops=ops + (["command"] if a.command is not None else []),
+        command=a.command,
+        copy=None if a.copy is None else os.path.abspath(os.path.expanduser(a.copy)),
+        command_timeout=a.command_timeout,
+        run_id=run_id,
+        output=a.output,
+        progress=a.progress,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Fixture: a deterministic Django-shaped tree
+
+
+_APP_PY = ("__init__.py", "apps.py", "models.py", "views.py", "admin.py", "urls.py", "forms.py", "serializers.py")
+_APP_TESTS = ("tests/__init__.py", "tests/test_models.py", "tests/test_views.py", "tests/test_forms.py")
+_APP_TEMPLATES = ("base.html", "list.html", "detail.html", "form.html", "includes/_row.html", "includes/_pager.html")
+_LANGS = ("de", "fr", "es")
+
+
+def fixture_paths(files: int) -> list[str]:
+    """Relative paths of the first ``files`` files of the tree, always the same for the same count."""
+    out = ["manage.py", "site/__init__.py", "site/settings.py", "site/urls.py", "site/wsgi.py"]
+    app = 0
+    while len(out) < files:
+        name = f"app{app:03d}"
+        out.extend(name + "/" + f for f in _APP_PY)
+        out.extend(name + "/migrations/" + f for f in ("__init__.py", "0001_initial.py", "0002_auto.py"))
+        out.extend(name + "/" + f for f in _APP_TESTS)
+        out.extend(name + "/templates/" + name + "/" + f for f in _APP_TEMPLATES)
+        out.extend(name + "/static/" + name + "/" + f for f in ("css/app.css", "js/app.js"))
+        for lang in _LANGS:
+            out.extend(name + "/locale/" + lang + "/LC_MESSAGES/django." + ext for ext in ("po", "mo"))
+        app += 1
+    return out[:files]
+
+
+def fixture_content(rel: str, rng: random.Random) -> bytes:
+    """About 4 KiB (2-6 KiB) of plausible content for ``rel``; valid Python for .py files."""
+    size = rng.randint(2048, 6144)
+    if rel.endswith(".mo"):
+        # GNU gettext magic number first, like a real catalogue; the rest is opaque to every operation.
+        return b"\xde\x12\x04\x95" + bytes(rng.getrandbits(8) for _ in range(size - 4))
+    if rel.endswith(".py"):
+        name = os.path.basename(rel)[:-3]
+        chunks = [f'"""{rel}: generated by vagrantkit bench."""\n\nimport os\n\n']
+        if name.startswith("test"):
+            chunks.append("import unittest\n\n\nclass GeneratedTests(unittest.TestCase):\n")
+            n = 0
+            while sum(map(len, chunks)) < size:
+                chunks.append(f"    def test_{n}(self):\n        self.assertEqual({n} + {n}, {2 * n})\n\n")
+                n += 1
+        else:
+            n = 0
+            while sum(map(len, chunks)) < size:
+                k = rng.randint(1, 999)
+                chunks.append(f"def f_{n}(x, y={k}):\n    return os.sep.join([str(x), str(y * {n})])\n\n\n")
+                n += 1
+        return "".join(chunks).encode("utf-8")
+    word = [
+        "lorem",
+        "ipsum",
+        "dolor",
+        "sit",
+        "amet",
+        "consectetur",
+        "adipiscing",
+        "elit",
+        "sed",
+        "do",
+        "eiusmod",
+        "tempor",
+    ]
+    text: list[str] = []
+    while sum(len(t) for t in text) < size:
+        text.append(" ".join(rng.choice(word) for _ in range(12)) + "\n")
+    return "".join(text).encode("utf-8")
+
+
+def build_fixture(root: str, files: int, seed: int) -> dict[str, Any]:
+    """Write the tree under ``root`` (which must not exist); returns its counts and the time it took."""
+    start = time.perf_counter_ns()
+    rng = random.Random(seed)
+    total = 0
+    dirs = set()
+    for rel in fixture_paths(files):
+        path = os.path.join(root, *rel.split("/"))
+        parent = os.path.dirname(path)
+        if parent not in dirs:
+            os.makedirs(parent, exist_ok=True)
+            dirs.add(parent)
+        data = fixture_content(rel, rng)
+        with open(path, "wb") as handle:
+            handle.write(data)
+        total += len(data)
+    return {
+        "files": files,
+        "dirs": len(dirs),
+        "bytes": total,
+        "seconds": (time.perf_counter_ns() - start) / 1e9,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Operations: each returns the number of items it handled
+
+
+class Workspace:
+    """One target's scratch folder: the fixture tree and a work folder for the write operations."""
+
+    def __init__(self, config: Config, scratch: str) -> None:
+        self.config = config
+        self.tree = os.path.join(scratch, "tree")
+        self.work = os.path.join(scratch, "work")
+        self.files: list[str] = []
+        self.missing: list[str] = []
+        self.py_files: list[str] = []
+        self.template_dirs: list[str] = []
+        self.pyc_sources: list[tuple[str, str]] = []
+        self.written: list[str] = []
+        self.project = ""
+
+    def prepare(self, build: bool) -> dict[str, Any] | None:
+        """Create the fixture (when operations need it) and the lists the operations walk."""
+        os.mkdir(self.work)
+        info = None
+        if build:
+            info = build_fixture(self.tree, self.config.files, self.config.seed)
+            rels = fixture_paths(self.config.files)
+            self.files = [os.path.join(self.tree, *r.split("/")) for r in rels]
+            self.missing = [p + ".missing" for p in self.files]
+            self.py_files = [p for p in self.files if p.endswith(".py")]
+            self.template_dirs = sorted(
+                {
+                    p.split(os.sep + "templates" + os.sep)[0] + os.sep + "templates"
+                    for p in self.files
+                    if os.sep + "templates" + os.sep in p
+                }
+            )
+            pyc_dir = os.path.join(self.work, "pyc")
+            os.mkdir(pyc_dir)
+            self.pyc_sources = [
+                (src, os.path.join(pyc_dir, f"{i}.pyc")) for i, src in enumerate(self.py_files[: self.config.pyc_count])
+            ]
+            os.mkdir(os.path.join(self.work, "new"))
+            os.mkdir(os.path.join(self.work, "dirs"))
+        if self.config.copy is not None:
+            self.project = os.path.join(os.path.dirname(self.work), "project")
+            shutil.copytree(
+                self.config.copy,
+                self.project,
+                symlinks=True,
+                ignore=shutil.ignore_patterns(SCRATCH_PREFIX + "*", ".vagrant", ".git"),
+            )
+        return info
+
+    # -- plain file-system operations
+
+    def op_stat(self) -> int:
+        st = os.stat
+        for p in self.files:
+            st(p)
+        return len(self.files)
+
+    def op_stat_missing(self) -> int:
+        st = os.stat
+        for p in self.missing:
+            try:
+                st(p)
+            except FileNotFoundError:
+                pass
+            else:
+                raise RuntimeError(f"{p} exists although the runner never creates it")
+        return len(self.missing)
+
+    def op_walk(self) -> int:
+        n = 0
+        for _, dirnames, filenames in os.walk(self.tree):
+            n += len(dirnames) + len(filenames)
+        return n
+
+    def op_read(self) -> int:
+        for p in self.files:
+            with open(p, "rb") as handle:
+                handle.read()
+        return len(self.files)
+
+    def op_create(self) -> int:
+        data = b"v" * WRITE_BYTES
+        base = os.path.join(self.work, "new")
+        self.written = [os.path.join(base, f"f{i}") for i in range(self.config.write_count)]
+        for p in self.written:
+            with open(p, "wb") as handle:
+                handle.write(data)
+        return len(self.written)
+
+    def before(self, op: str) -> None:
+        """Untimed set-up for ``op``: append/rename/delete need the files `create` makes; create starts empty."""
+        if op in ("append", "rename", "delete") and not self.written:
+            self.op_create()
+        elif op == "create" and self.written:
+            self.op_delete()
+
+    def op_append(self) -> int:
+        data = b"a" * APPEND_BYTES
+        for p in self.written:
+            with open(p, "ab") as handle:
+                handle.write(data)
+        return len(self.written)
+
+    def op_rename(self) -> int:
+        renamed = [p + ".r" for p in self.written]
+        for old, new in zip(self.written, renamed):
+            os.rename(old, new)
+        self.written = renamed
+        return len(renamed)
+
+    def op_delete(self) -> int:
+        for p in self.written:
+            os.unlink(p)
+        n = len(self.written)
+        self.written = []
+        return n
+
+    def op_mkdir_rmdir(self) -> int:
+        base = os.path.join(self.work, "dirs")
+        names = [os.path.join(base, f"d{i}") for i in range(self.config.write_count)]
+        for d in names:
+            os.mkdir(d)
+        for d in names:
+            os.rmdir(d)
+        return len(names)
+
+    # -- Django-shaped workloads
+
+    def op_reloader(self) -> int:
+        # django.utils.autoreload.StatReloader.snapshot_files: stat every watched module file and
+        # every match of the template directories' "**/*" glob, once per tick.
+        st = os.stat
+        n = 0
+        for p in self.py_files:
+            st(p).st_mtime  # noqa: B018 - the reloader reads the mtime; so do we
+            n += 1
+        for d in self.template_dirs:
+            for p in glob.glob(os.path.join(d, "**", "*"), recursive=True):
+                st(p).st_mtime  # noqa: B018
+                n += 1
+        return n
+
+    def op_discover(self) -> int:
+        # unittest.TestLoader.discover(start_dir, pattern="test*.py"): list every folder, keep
+        # packages (isfile __init__.py), match module names, and load (here: read) what matches.
+        return self._discover(self.tree)
+
+    def _discover(self, folder: str) -> int:
+        n = 0
+        for name in sorted(os.listdir(folder)):
+            n += 1
+            path = os.path.join(folder, name)
+            if os.path.isfile(path):
+                if fnmatch.fnmatch(name, "test*.py") and name[:-3].isidentifier():
+                    with open(path, "rb") as handle:
+                        handle.read()
+            elif os.path.isdir(path):
+                init = os.path.join(path, "__init__.py")
+                if os.path.isfile(init):
+                    with open(init, "rb") as handle:
+                        handle.read()
+                    n += self._discover(path)
+        return n
+
+    def op_pyc(self) -> int:
+        for src, cfile in self.pyc_sources:
+            py_compile.compile(src, cfile=cfile, doraise=True)
+        return len(self.pyc_sources)
+
+    def op_command(self) -> tuple[int, int]:
+        cwd = self.project or self.target_path
+        proc = subprocess.run(
+            shlex.split(self.config.command or ""),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=self.config.command_timeout,
+            check=False,
+        )
+        return 1, proc.returncode
+
+    target_path = ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Mounts and environment
+
+
+def _unescape_mount(field: str) -> str:
+    # /proc/mounts writes space, tab, newline and backslash as octal escapes (\040 ...).
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
+
+
+def read_mounts() -> list[dict[str, str]]:
+    """Mounted file systems: /proc/mounts on Linux, the `mount` command's output elsewhere."""
+    mounts = []
+    try:
+        with open("/proc/mounts", encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                parts = line.split()
+                if len(parts) >= 4:
+                    mounts.append(
+                        {
+                            "source": _unescape_mount(parts[0]),
+                            "point": _unescape_mount(parts[1]),
+                            "fs_type": parts[2],
+                            "options": parts[3],
+                        }
+                    )
+        return mounts
+    except OSError:
+        pass
+    if os.name != "posix":
+        return mounts
+    try:  # macOS and the BSDs: "/dev/disk1s1 on / (apfs, local, journaled)"
+        out = subprocess.run(["mount"], capture_output=True, text=True, timeout=10, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return mounts
+    for line in out.splitlines():
+        m = re.match(r"(.+?) on (.+?) \(([^,)]+),?\s*([^)]*)\)", line)
+        if m:
+            mounts.append({"source": m.group(1), "point": m.group(2), "fs_type": m.group(3), "options": m.group(4)})
+    return mounts
+
+
+def mount_of(path: str, mounts: list[dict[str, str]]) -> dict[str, str] | None:
+    """The mount that holds ``path``: the longest mount point that is a prefix of its real path."""
+    real = os.path.realpath(path)
+    best = None
+    for m in mounts:
+        point = m["point"].rstrip("/") or "/"
+        if (real == point or real.startswith(point.rstrip("/") + "/")) and (
+            best is None or len(point) >= len(best["point"].rstrip("/") or "/")
+        ):
+            best = m
+    return None if best is None else dict(best)
+
+
+def environment() -> dict[str, Any]:
+    """The machine the runner runs on: Python, kernel, CPUs."""
+    u = platform.uname()
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": sys.platform,
+        "kernel": {"sysname": u.system, "release": u.release, "version": u.version, "machine": u.machine},
+        "cpus": os.cpu_count(),
+    }
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ---------------------------------------------------------------------------------------------
+# Scratch folders and signals
+
+
+def remove_tree(path: str) -> bool:
+    """Remove ``path`` even when files in it were made read-only; True when it is gone."""
+
+    def retry(func: Callable[..., Any], failed: str, _exc: Any) -> None:
+        try:
+            os.chmod(failed, stat.S_IRWXU)
+            func(failed)
+        except OSError:
+            pass
+
+    if os.path.lexists(path):
+        shutil.rmtree(path, onerror=retry)  # onerror: onexc exists only from 3.12
+    return not os.path.lexists(path)
+
+
+class _Signals:
+    """Turns SIGTERM/SIGHUP (and SIGINT) into :class:`Interrupted` so ``finally`` blocks run.
+
+    Only in the main thread (signal handlers cannot be set elsewhere); restored on exit.
+    """
+
+    NAMES = ("SIGINT", "SIGTERM", "SIGHUP")
+
+    def __init__(self) -> None:
+        self.saved: dict[int, Any] = {}
+
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            for name in self.NAMES:
+                signum = getattr(signal, name, None)
+                if signum is not None:
+                    self.saved[signum] = signal.signal(signum, self._raise)
+        return self
+
+    @staticmethod
+    def _raise(signum: int, _frame: Any) -> None:
+        raise Interrupted(signal.Signals(signum).name)
+
+    def hold(self) -> None:
+        """Ignore further signals while cleaning up: a second Ctrl-C must not leave files behind."""
+        for signum in self.saved:
+            signal.signal(signum, signal.SIG_IGN)
+
+    def __exit__(self, *exc: Any) -> None:
+        for signum, handler in self.saved.items():
+            signal.signal(signum, handler)
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+
+
+def _emit_progress(done: int, total: int, **fields: Any) -> None:
+    sys.stderr.write(json.dumps(dict({"progress": [done, total]}, **fields)) + "\n")
+    sys.stderr.flush()
+
+
+def execute(config: Config, progress: Progress | None = None) -> dict[str, Any]:
+    """Measure every target; returns the JSON document (see the module docstring).
+
+    Scratch folders are removed before this returns or raises, whatever happens (exceptions,
+    KeyboardInterrupt, SIGTERM, SIGHUP).
+
+    Raises:
+        Interrupted: A signal arrived (after cleanup).
+    """
+    started = _now()
+    mounts = read_mounts()
+    env = environment()
+    rng = random.Random(config.seed)
+    doc: dict[str, Any] = {"schema": SCHEMA, "status": "ok", "params": config.params(), "environment": env}
+    results: dict[str, dict[str, dict[str, Any]]] = {t.label: {} for t in config.targets}
+    order: list[list[str]] = []
+    errors: list[str] = []
+    target_docs: list[dict[str, Any]] = []
+    created: list[str] = []
+    spaces: dict[str, Workspace] = {}
+    needs_tree = any(op != "command" for op in config.ops)
+    reps_total = config.warmup + config.reps
+    total = reps_total * len(config.ops) * len(config.targets)
+    done = 0
+    with _Signals() as signals:
+        try:
+            for t in config.targets:
+                t.scratch = os.path.join(t.path, SCRATCH_PREFIX + config.run_id)
+                os.mkdir(t.scratch)
+                created.append(t.scratch)
+                ws = Workspace(config, t.scratch)
+                ws.target_path = t.path
+                if progress:
+                    progress({"phase": "fixture", "target": t.label, "progress": [done, total]})
+                fixture = ws.prepare(build=needs_tree)
+                spaces[t.label] = ws
+                target_docs.append(
+                    {
+                        "label": t.label,
+                        "path": t.path,
+                        "baseline": t.label == config.baseline,
+                        "scratch": t.scratch,
+                        "mount": mount_of(t.path, mounts),
+                        "fixture": fixture,
+                    }
+                )
+            for rep in range(reps_total):
+                measured = rep >= config.warmup
+                for op in config.ops:
+                    labels = [t.label for t in config.targets]
+                    rng.shuffle(labels)
+                    if measured:
+                        order.append(labels)
+                    for label in labels:
+                        ws = spaces[label]
+                        returncode = None
+                        ws.before(op)
+                        begin = time.perf_counter_ns()
+                        if op == "command":
+                            count, returncode = ws.op_command()
+                        else:
+                            count = getattr(ws, "op_" + op)()
+                        elapsed = time.perf_counter_ns() - begin
+                        if measured:
+                            slot = results[label].setdefault(
+                                op, {"count": count, "unit": UNITS.get(op, "file"), "ns": []}
+                            )
+                            slot["ns"].append(elapsed)
+                            if returncode is not None:
+                                slot.setdefault("returncodes", []).append(returncode)
+                        if returncode:
+                            errors.append(f"{label}: --command exited {returncode}")
+                        done += 1
+                        if progress:
+                            progress(
+                                {
+                                    "phase": "warmup" if not measured else "measure",
+                                    "rep": rep + 1 - config.warmup,
+                                    "op": op,
+                                    "target": label,
+                                    "progress": [done, total],
+                                }
+                            )
+        except (OSError, RuntimeError, subprocess.SubprocessError, py_compile.PyCompileError) as exc:
+            doc["status"] = "failed"
+            errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            signals.hold()
+            removed = [p for p in created if remove_tree(p)]
+            left = [p for p in created if p not in removed]
+            if left:
+                doc["status"] = "failed"
+                errors.append("could not remove " + ", ".join(left))
+    doc["environment"]["started"] = started
+    doc["environment"]["finished"] = _now()
+    doc["targets"] = target_docs
+    doc["order"] = order
+    doc["results"] = results
+    doc["errors"] = sorted(set(errors), key=errors.index)
+    doc["cleanup"] = {"removed": removed, "left": left}
+    return doc
+
+
+def write_output(text: str, path: str | None) -> None:
+    """Write ``text`` to ``path`` atomically, or to stdout."""
+    if path is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".bench-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run from the command line; returns the exit code."""
+    try:
+        config = parse_args(sys.argv[1:] if argv is None else argv)
+    except UsageError as exc:
+        sys.stderr.write(f"runner.py: error: {exc}\n")
+        return EXIT_USAGE
+
+    def show(event: dict[str, Any]) -> None:
+        done, total = event.pop("progress")
+        _emit_progress(done, total, **event)
+
+    try:
+        doc = execute(config, progress=show if config.progress else None)
+    except Interrupted as exc:
+        sys.stderr.write(f"runner.py: interrupted by {exc.signame}; scratch folders removed\n")
+        return SIGNAL_EXIT.get(exc.signame, 1)
+    write_output(json.dumps(doc, indent=1, sort_keys=True) + "\n", config.output)
+    for line in doc["errors"]:
+        sys.stderr.write(f"runner.py: {line}\n")
+    return 0 if doc["status"] == "ok" else 1
+
+
+def iter_samples(doc: dict[str, Any]) -> Iterator[tuple[str, str, int, int]]:
+    """(target label, operation, count, ns) for every measured sample of a runner document."""
+    for label, ops in doc.get("results", {}).items():
+        for op, slot in ops.items():
+            for ns in slot["ns"]:
+                yield label, op, slot["count"], ns
+
+
+if __name__ == "__main__":
+    sys.exit(main())
