@@ -446,3 +446,54 @@ threading.Thread(target=somewhere.work).start()
     result = scan_threads(tmp_path)
     assert result.starts == ("shop/work.py:5",)
     assert result.threads == ()
+
+
+def test_thread_pool_tasks_are_analysed(tmp_path: Path) -> None:
+    code = """\
+from concurrent.futures import ThreadPoolExecutor
+
+from django.db import connections
+
+from .models import Book
+
+POOL = ThreadPoolExecutor(max_workers=4)
+
+
+def touch(pk):
+    Book.objects.filter(pk=pk).update(title="x")
+
+
+def touch_and_close(pk):
+    try:
+        touch(pk)
+    finally:
+        connections.close_all()
+
+
+def start(pks):
+    with ThreadPoolExecutor() as pool:
+        list(pool.map(touch, pks))
+    POOL.submit(touch_and_close, 1)
+    results = {}
+    results.submit = print
+"""
+    entries = scan(tmp_path, code)
+    assert [(e.line, e.kind, e.name, e.leaks) for e in entries] == [
+        (23, ThreadKind.POOL, "touch", True),
+        (24, ThreadKind.POOL, "touch_and_close", False),
+    ]
+
+
+def test_rebinding_connections_is_not_a_use(tmp_path: Path) -> None:
+    code = """\
+import threading
+
+from django.db import connections
+
+
+class Server(threading.Thread):
+    def run(self):
+        for alias, conn in self.overrides.items():
+            connections[alias] = conn
+"""
+    assert only(tmp_path, code).orm is None

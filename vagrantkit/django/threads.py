@@ -10,8 +10,9 @@ production the connections pile up until ``max_connections``. The fix is
 The project is parsed with :mod:`ast`, never imported or run. Found:
 
 * ``threading.Thread`` subclasses (also through aliases and project base classes) and their ``run``;
-* ``Thread(target=...)`` and ``Timer(interval, function)`` calls, where the target is a function of
-  the project, a method (``self.work``), a lambda, or ``functools.partial(function, ...)``;
+* ``Thread(target=...)`` and ``Timer(interval, function)`` calls, and ``submit``/``map`` on a
+  ``ThreadPoolExecutor``, where the function run is one of the project, a method (``self.work``), a
+  lambda, or ``functools.partial(function, ...)``;
 * ORM use in them, directly or through the functions they call (same module, or project modules they
   import): a model manager (``Book.objects``), ``.save()``/``.delete()``/``.refresh_from_db()``,
   ``django.db.connection``/``connections``/``transaction``;
@@ -36,6 +37,8 @@ FIX = "django.db.connections.close_all()"
 
 _THREAD = "threading.Thread"
 _TIMER = "threading.Timer"
+_POOL = "concurrent.futures.ThreadPoolExecutor"
+_POOLS = frozenset({_POOL, "concurrent.futures.thread.ThreadPoolExecutor"})
 _PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
 _ORM_ROOTS = ("django.db.connection", "django.db.connections", "django.db.transaction")
 _STRONG_CLOSERS = frozenset(
@@ -62,6 +65,7 @@ class ThreadKind(str, enum.Enum):
 
     SUBCLASS = "subclass"  # a threading.Thread subclass's run()
     TARGET = "target"  # Thread(target=f) or Timer(interval, f)
+    POOL = "pool"  # ThreadPoolExecutor: pool.submit(f) or pool.map(f, ...)
 
 
 class Closing(str, enum.Enum):
@@ -693,7 +697,7 @@ def _thread_calls(project: _Project, analyzer: _Analyzer) -> Iterator[tuple[_Fun
     }
     for module in project.modules.values():
         imported = module.imports.values()
-        if not any(d.startswith("threading") or d in thread_classes for d in imported) and not any(
+        if not any(d.startswith(("threading", "concurrent")) or d in thread_classes for d in imported) and not any(
             d.startswith(module.dotted + ".") for d in thread_classes
         ):
             continue  # nothing in it can name a thread class: skip the walk
@@ -706,8 +710,15 @@ def _thread_calls(project: _Project, analyzer: _Analyzer) -> Iterator[tuple[_Fun
             if cls is not None and project.is_thread_class(*cls):
                 yield owner, module, node, f"{cls[0].dotted}.{cls[1].name}"
                 continue
-            # super().__init__(target=...) inside a Thread subclass
             func = node.func
+            if (
+                isinstance(func, ast.Attribute)
+                and func.attr in ("submit", "map")
+                and _is_pool(project, module, owner, func.value)
+            ):
+                yield owner, module, node, _POOL
+                continue
+            # super().__init__(target=...) inside a Thread subclass
             if (
                 isinstance(func, ast.Attribute)
                 and func.attr == "__init__"
@@ -721,6 +732,37 @@ def _thread_calls(project: _Project, analyzer: _Analyzer) -> Iterator[tuple[_Fun
                 yield owner, module, node, f"{module.dotted}.{klass.name}"
 
 
+def _is_pool(project: _Project, module: _Module, owner: _Func | None, expr: ast.expr) -> bool:
+    """Is ``expr`` a ThreadPoolExecutor: made right there, or a name bound to one in scope?"""
+    if isinstance(expr, ast.Call):
+        return project.qualify(module, expr.func) in _POOLS
+    if not isinstance(expr, ast.Name):
+        return False
+    scopes: list[list[ast.stmt]] = [module.tree.body]
+    scope = owner
+    while scope is not None:
+        if not isinstance(scope.node, ast.Lambda):
+            scopes.append(scope.node.body)
+        scope = scope.parent
+    for body in scopes:
+        for stmt in body:
+            for node in _own_nodes(stmt):
+                bound: list[tuple[ast.expr | None, ast.expr]] = []
+                if isinstance(node, (ast.With, ast.AsyncWith)):
+                    bound = [(item.optional_vars, item.context_expr) for item in node.items]
+                elif isinstance(node, ast.Assign):
+                    bound = [(target, node.value) for target in node.targets]
+                for name, value in bound:
+                    if (
+                        isinstance(name, ast.Name)
+                        and name.id == expr.id
+                        and isinstance(value, ast.Call)
+                        and project.qualify(module, value.func) in _POOLS
+                    ):
+                        return True
+    return False
+
+
 def _calls_with_owner(tree: ast.Module, owners: dict[int, _Func]) -> Iterator[tuple[ast.Call, _Func | None]]:
     todo: list[tuple[ast.AST, _Func | None]] = [(tree, None)]
     while todo:
@@ -732,6 +774,8 @@ def _calls_with_owner(tree: ast.Module, owners: dict[int, _Func]) -> Iterator[tu
 
 
 def _target_of(call: ast.Call, constructor: str) -> ast.expr | None:
+    if constructor == _POOL:
+        return call.args[0] if call.args else None  # submit(fn, /, ...), map(fn, *iterables)
     for kw in call.keywords:
         if kw.arg in ("target", "function"):
             return kw.value
@@ -835,7 +879,7 @@ def scan_threads(root: Path) -> ThreadScan:
         if target_expr is None:
             continue
         cover: Closing | None = None
-        if constructor not in (_THREAD, _TIMER):
+        if constructor not in (_THREAD, _TIMER, _POOL):
             found = project.lookup(constructor)
             if found is None or not isinstance(found[1], ast.ClassDef):
                 continue
@@ -852,7 +896,8 @@ def scan_threads(root: Path) -> ThreadScan:
         name = target.name
         if name == "<lambda>" or isinstance(target_expr, ast.Call):
             name = ast.unparse(target_expr) if len(ast.unparse(target_expr)) <= 60 else name
-        entries.append(ThreadEntry(module.rel, call.lineno, ThreadKind.TARGET, name, result.orm, closing))
+        kind = ThreadKind.POOL if constructor == _POOL else ThreadKind.TARGET
+        entries.append(ThreadEntry(module.rel, call.lineno, kind, name, result.orm, closing))
 
     return ThreadScan(
         root=root,
