@@ -54,8 +54,14 @@ class VagrantAdapter:
         return match[1] if match else None
 
     def plugins(self) -> list[Plugin]:
-        """Installed Vagrant plugins (``vagrant plugin list``)."""
-        return [Plugin(p.name, p.version) for p in self._python_vagrant().plugin_list()]
+        """Installed Vagrant plugins (``vagrant plugin list``), parsed by python-vagrant.
+
+        Run through the subprocess seam (python-vagrant's own call has no timeout).
+        """
+        out = self.run(["vagrant", "plugin", "list", "--machine-readable"], timeout=30, env=self.env)
+        if not out.ok:
+            raise CommandError(f"vagrant plugin list failed: {(out.stderr or out.stdout).strip()}")
+        return [Plugin(p.name, p.version) for p in self._python_vagrant()._parse_plugin_list(out.stdout)]
 
     def validate(self) -> runner.Completed:
         """``vagrant validate --ignore-provider`` in the project folder."""

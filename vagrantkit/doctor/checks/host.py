@@ -1,0 +1,3 @@
+"""Checks: host."""
+
+from __future__ import annotations

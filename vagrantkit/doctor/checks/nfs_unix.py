@@ -1,0 +1,3 @@
+"""Checks: nfs_unix."""
+
+from __future__ import annotations

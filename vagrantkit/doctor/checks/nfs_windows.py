@@ -1,0 +1,3 @@
+"""Checks: nfs_windows."""
+
+from __future__ import annotations

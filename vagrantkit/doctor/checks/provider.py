@@ -1,0 +1,3 @@
+"""Checks: provider."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Checks: security."""
+
+from __future__ import annotations

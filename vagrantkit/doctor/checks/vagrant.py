@@ -1,0 +1,3 @@
+"""Checks: vagrant."""
+
+from __future__ import annotations

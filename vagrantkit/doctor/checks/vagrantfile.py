@@ -1,0 +1,3 @@
+"""Checks: vagrantfile."""
+
+from __future__ import annotations

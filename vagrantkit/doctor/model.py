@@ -1,0 +1,340 @@
+"""The doctor's check model: statuses, results, the registry of checks, and the context they read.
+
+How to add a check
+------------------
+Write a function that takes a :class:`DoctorContext` and returns one :class:`Finding` (or
+several), decorate it with :func:`check`, and put it in a module listed in
+:data:`CHECK_MODULES` (one module per concern under ``vagrantkit/doctor/checks/``)::
+
+    from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, check
+
+    @check("nfs.exports-file", "NFS exports file", Category.NFS)
+    def exports_file(ctx: DoctorContext) -> Finding:
+        if ctx.host.is_file("/etc/exports"):
+            return Finding.passed("/etc/exports exists")
+        return Finding.fail(
+            "/etc/exports is missing",
+            fix=Fix("Create it empty; Vagrant adds its lines between markers.", ("sudo touch /etc/exports",)),
+        )
+
+Rules:
+
+- Ids are ``<category>.<name>`` in lowercase with dashes; titles are short nouns.
+- Never print, never call ``subprocess``: read the host through ``ctx.host`` (the host-facts
+  seam, faked in tests) and Vagrant through the cached facts ``ctx.vagrant_version()``,
+  ``ctx.plugins()``, ``ctx.validate()``; cache your own expensive facts with ``ctx.cached``.
+- Every WARN and FAIL carries a :class:`Fix`: prose plus the exact command(s) to run.
+- Return ``Finding.skip(reason)`` when the check does not apply to this host or project.
+- A check that raises is reported as a FAIL saying the check itself broke (the traceback is
+  shown with ``-v``); do not catch everything yourself.
+
+Several findings from one check: return a list (or yield them). Give each a ``key``; the
+result ids become ``<check id>:<key>`` (e.g. ``vagrantfile.lint:L12``), and a finding may
+override the title. An empty list means the check found nothing wrong and becomes one PASS.
+That is how the Vagrantfile linter reports one finding per mistake, each naming its line.
+
+The ``django`` category's checks live in ``vagrantkit/doctor/checks/django.py``; the module
+is imported when it exists, so its checks show up without editing anything else.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar, Union
+
+from vagrantkit.host import Host
+from vagrantkit.runner import Completed
+from vagrantkit.vagrant_adapter import Plugin, VagrantAdapter
+
+T = TypeVar("T")
+
+
+class Status(str, enum.Enum):
+    """What a check concluded; ordered from best to worst by :data:`SEVERITY`."""
+
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+SEVERITY = {Status.SKIP: 0, Status.PASS: 1, Status.WARN: 2, Status.FAIL: 3}
+
+
+class Category(str, enum.Enum):
+    """The groups checks are listed and run in, in this order."""
+
+    HOST = "host"
+    VAGRANT = "vagrant"
+    PROVIDER = "provider"
+    NFS = "nfs"
+    VAGRANTFILE = "vagrantfile"
+    SECURITY = "security"
+    DJANGO = "django"
+
+
+@dataclass(frozen=True)
+class Fix:
+    """How to repair a problem: prose, then the exact command(s) to run (may be empty)."""
+
+    text: str
+    commands: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a check function returns: a verdict about one thing.
+
+    Attributes:
+        status: The verdict.
+        message: One line saying what was found.
+        details: Extra lines shown with ``-v`` (paths looked at, raw output...).
+        fix: For WARN and FAIL: what to do.
+        key: Tells apart several findings of one check; becomes ``<check id>:<key>``.
+        title: Overrides the check's title for this finding.
+    """
+
+    status: Status
+    message: str
+    details: tuple[str, ...] = ()
+    fix: Fix | None = None
+    key: str | None = None
+    title: str | None = None
+
+    @classmethod
+    def passed(cls, message: str, *, details: Iterable[str] = (), key: str | None = None) -> Finding:
+        return cls(Status.PASS, message, tuple(details), None, key)
+
+    @classmethod
+    def warn(
+        cls, message: str, *, fix: Fix, details: Iterable[str] = (), key: str | None = None, title: str | None = None
+    ) -> Finding:
+        return cls(Status.WARN, message, tuple(details), fix, key, title)
+
+    @classmethod
+    def fail(
+        cls, message: str, *, fix: Fix, details: Iterable[str] = (), key: str | None = None, title: str | None = None
+    ) -> Finding:
+        return cls(Status.FAIL, message, tuple(details), fix, key, title)
+
+    @classmethod
+    def skip(cls, message: str, *, details: Iterable[str] = ()) -> Finding:
+        return cls(Status.SKIP, message, tuple(details))
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One line of the doctor's report (and one entry of ``data.checks`` in the JSON)."""
+
+    id: str
+    title: str
+    category: Category
+    status: Status
+    message: str
+    details: tuple[str, ...] = ()
+    fix: Fix | None = None
+
+
+CheckOutcome = Union[Finding, Iterable[Finding]]
+CheckFunction = Callable[["DoctorContext"], CheckOutcome]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A registered check."""
+
+    id: str
+    title: str
+    category: Category
+    function: CheckFunction = field(repr=False, compare=False)
+
+
+REGISTRY: dict[str, Check] = {}
+
+# The modules whose import registers checks, in report order. Missing optional modules
+# (django, owned by the Django work) are skipped by load_checks().
+CHECK_MODULES = (
+    "vagrantkit.doctor.checks.host",
+    "vagrantkit.doctor.checks.vagrant",
+    "vagrantkit.doctor.checks.provider",
+    "vagrantkit.doctor.checks.nfs_windows",
+    "vagrantkit.doctor.checks.nfs_unix",
+    "vagrantkit.doctor.checks.vagrantfile",
+    "vagrantkit.doctor.checks.security",
+    "vagrantkit.doctor.checks.django",
+)
+OPTIONAL_MODULES = frozenset({"vagrantkit.doctor.checks.django"})
+
+
+def check(id: str, title: str, category: Category) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check function under ``id`` (unique), with a title and a category."""
+
+    def register(function: CheckFunction) -> CheckFunction:
+        existing = REGISTRY.get(id)
+        if existing is not None and existing.function is not function:
+            raise ValueError(f"two doctor checks use the id {id!r}")
+        REGISTRY[id] = Check(id, title, category, function)
+        return function
+
+    return register
+
+
+def load_checks() -> list[Check]:
+    """Import every check module and return the checks, grouped by category in registry order."""
+    for name in CHECK_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if name in OPTIONAL_MODULES and exc.name == name:
+                continue
+            raise
+    order = list(Category)
+    return sorted(REGISTRY.values(), key=lambda c: order.index(c.category))
+
+
+def findings_of(outcome: CheckOutcome) -> list[Finding]:
+    """A check's return value as a list of findings (a single one, or an iterable of them)."""
+    if isinstance(outcome, Finding):
+        return [outcome]
+    return list(outcome)
+
+
+# --- the context ---------------------------------------------------------------------------
+
+
+class _Lazy:
+    """A value computed once, on first use, even when several threads ask at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[str, Any] = {}
+        self._locks: dict[str, threading.Lock] = {}
+
+    def get(self, key: str, compute: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._values:
+                return self._values[key]  # type: ignore[no-any-return]
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:  # one computation per key; other keys go on in parallel
+            with self._lock:
+                if key in self._values:
+                    return self._values[key]  # type: ignore[no-any-return]
+            value = compute()
+            with self._lock:
+                self._values[key] = value
+            return value
+
+
+class DoctorContext:
+    """What every check reads: the host, the project, and shared facts computed once.
+
+    Attributes:
+        host: The host-facts object (fake in tests).
+        project: The project folder (where the Vagrantfile is, or the current folder).
+        vagrantfile: The Vagrantfile to lint, or None when there is none.
+        django_path: The Django project to check (``--django``, or the project folder when it
+            holds ``manage.py``), or None.
+        verbose: ``-v`` was given.
+    """
+
+    def __init__(
+        self,
+        host: Host,
+        project: Path,
+        vagrantfile: Path | None,
+        django_path: Path | None = None,
+        *,
+        verbose: bool = False,
+        adapter: VagrantAdapter | None = None,
+    ) -> None:
+        self.host = host
+        self.project = project
+        self.vagrantfile = vagrantfile
+        self.django_path = django_path
+        self.verbose = verbose
+        self._cache = _Lazy()
+        if adapter is None:
+            env = dict(host.environ)
+            # No "is there a newer Vagrant" network call: it can take seconds (or hang offline).
+            env.setdefault("VAGRANT_CHECKPOINT_DISABLE", "1")
+            root = vagrantfile.parent if vagrantfile is not None else project
+            if vagrantfile is not None:
+                # Make `vagrant validate` read exactly this file, wherever VAGRANT_CWD points.
+                env["VAGRANT_CWD"] = str(root)
+                env["VAGRANT_VAGRANTFILE"] = vagrantfile.name
+            adapter = VagrantAdapter(root, env=env, run=host.runner)
+        self.adapter = adapter
+
+    def cached(self, key: str, compute: Callable[[], T]) -> T:
+        """``compute()`` once per doctor run, shared by every check that asks for ``key``."""
+        return self._cache.get(key, compute)
+
+    def vagrant_version(self) -> str | None:
+        """Vagrant's version, or None when `vagrant` is not installed (one `vagrant --version`)."""
+        return self.cached("vagrant.version", self.adapter.version)
+
+    def plugins(self) -> tuple[Plugin, ...] | None:
+        """Installed Vagrant plugins, or None when Vagrant is missing or could not list them."""
+
+        def compute() -> tuple[Plugin, ...] | None:
+            if self.vagrant_version() is None:
+                return None
+            try:
+                return tuple(self.adapter.plugins())
+            except Exception:  # a broken plugin setup makes `vagrant plugin list` fail: report, not crash
+                return None
+
+        return self.cached("vagrant.plugins", compute)
+
+    def has_plugin(self, name: str) -> bool | None:
+        """Whether a Vagrant plugin is installed (None when unknown)."""
+        plugins = self.plugins()
+        return None if plugins is None else any(p.name == name for p in plugins)
+
+    def validate(self) -> Completed | None:
+        """``vagrant validate --ignore-provider`` on the Vagrantfile, or None without Vagrant or Vagrantfile."""
+
+        def compute() -> Completed | None:
+            if self.vagrantfile is None or self.vagrant_version() is None:
+                return None
+            from vagrantkit.errors import CommandError
+
+            try:
+                return self.adapter.validate()
+            except CommandError as exc:
+                return Completed(("vagrant", "validate", "--ignore-provider"), -1, "", exc.message)
+
+        return self.cached("vagrant.validate", compute)
+
+    def vagrantfile_text(self) -> str | None:
+        """The Vagrantfile's text (read once), or None."""
+
+        def compute() -> str | None:
+            if self.vagrantfile is None:
+                return None
+            return self.host.read_text(str(self.vagrantfile))
+
+        return self.cached("vagrantfile.text", compute)
+
+
+def iter_results(check: Check, findings: list[Finding]) -> Iterator[CheckResult]:
+    """Turn a check's findings into report lines (ids made unique with the findings' keys)."""
+    if not findings:
+        yield CheckResult(check.id, check.title, check.category, Status.PASS, "nothing wrong found")
+        return
+    for n, f in enumerate(findings, 1):
+        key = f.key if f.key is not None else (str(n) if len(findings) > 1 else None)
+        yield CheckResult(
+            f"{check.id}:{key}" if key else check.id,
+            f.title or check.title,
+            check.category,
+            f.status,
+            f.message,
+            f.details,
+            f.fix,
+        )
