@@ -1,0 +1,233 @@
+"""The ``django`` checks: threads that leak database connections, uWSGI without threads, shared folders.
+
+They run on ``ctx.django_path`` (``doctor --django PATH``, or the project folder when it holds
+``manage.py``). The analysis lives in :mod:`vagrantkit.django` (it parses, never imports or runs
+the project); this module turns its results into findings with the exact fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from vagrantkit.django.sharedfolder import SharedProject, Side, guest_share, host_share
+from vagrantkit.django.threads import FIX, Closing, ThreadEntry, ThreadKind, ThreadScan, scan_threads
+from vagrantkit.django.uwsgi import UwsgiLaunch, scan_uwsgi
+from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, check
+from vagrantkit.host import OS
+
+NO_PROJECT = "no Django project here (no manage.py); run `vagrantkit doctor --django PATH` to check one"
+PYCACHE_PREFIX = 'export PYTHONPYCACHEPREFIX="$HOME/.cache/pycache"'
+# Shares on which polling is already as cheap as it gets: nothing to switch to.
+_FAST_SHARES = frozenset({"nfs", "nfs4", "virtiofs"})
+
+
+def _django_root(ctx: DoctorContext) -> Path | None:
+    root = ctx.django_path
+    return root if root is not None and root.is_dir() else None
+
+
+def _threads(ctx: DoctorContext, root: Path) -> ThreadScan:
+    # Both the leak check and the uWSGI check need it: parse the project once per doctor run.
+    return ctx.cached(f"django.threads:{root}", lambda: scan_threads(root))
+
+
+def _places(items: tuple[str, ...], limit: int = 3) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+# --- threads ----------------------------------------------------------------------------
+
+
+def _describe(entry: ThreadEntry) -> str:
+    if entry.kind is ThreadKind.SUBCLASS:
+        return f"thread {entry.name}()"
+    if entry.kind is ThreadKind.POOL:
+        return f"thread-pool task {entry.name}"
+    return f"Thread(target={entry.name})"
+
+
+def _orm_clause(entry: ThreadEntry) -> str:
+    orm = entry.orm
+    assert orm is not None
+    through = f" through {' → '.join(orm.via)}()" if orm.via else ""
+    return f"uses the ORM ({orm.what} at {orm.path}:{orm.line}{through})"
+
+
+def _leak_fix(entry: ThreadEntry) -> Fix:
+    function = entry.name.split("(")[0] if entry.kind is not ThreadKind.SUBCLASS else entry.name
+    if entry.closing is Closing.HAPPY_PATH:
+        text = (
+            f"Move the close into a finally block, so it also runs when {function} raises: "
+            f"try: <the work> finally: {FIX}."
+        )
+    else:
+        text = (
+            f"Close the thread's connections when it finishes: wrap the body of {function} in "
+            f"try: ... finally: {FIX} (from django.db import connections), or decorate it with a "
+            "decorator that does. Django closes connections only for the threads that serve requests."
+        )
+    return Fix(text)
+
+
+def _leak_finding(entry: ThreadEntry) -> Finding:
+    where = f"{entry.path}:{entry.line}"
+    if entry.closing is Closing.HAPPY_PATH:
+        verdict = "and closes its connection only when nothing raises"
+    else:
+        verdict = "and never closes its database connection"
+    details = [
+        "A connection left open keeps PostgreSQL from dropping the test database "
+        '("is being accessed by other users") and piles up in production.'
+    ]
+    return Finding.fail(
+        f"{where}: {_describe(entry)} {_orm_clause(entry)} {verdict}",
+        fix=_leak_fix(entry),
+        details=details,
+        key=where,
+        title="Thread leaks a database connection",
+    )
+
+
+@check("django.thread-connections", "Threads close their database connections", Category.DJANGO)
+def thread_connections(ctx: DoctorContext) -> Iterator[Finding]:
+    """FAIL for every thread that uses the ORM and leaves its connection open on some exit path."""
+    root = _django_root(ctx)
+    if root is None:
+        yield Finding.skip(NO_PROJECT)
+        return
+    scan = _threads(ctx, root)
+    details = [f"{path}: not checked ({error})" for path, error in scan.unparsable]
+    problems = 0
+    for entry in scan.threads:
+        if entry.leaks:
+            problems += 1
+            yield _leak_finding(entry)
+        elif entry.orm is not None and entry.closing is Closing.OBSOLETE_ONLY:
+            problems += 1
+            where = f"{entry.path}:{entry.line}"
+            yield Finding.warn(
+                f"{where}: {_describe(entry)} {_orm_clause(entry)} and closes it with close_old_connections(), "
+                "which keeps connections younger than CONN_MAX_AGE open",
+                fix=Fix(f"Call {FIX} in the finally block instead: the thread will not reuse its connection."),
+                key=where,
+                title="Thread may keep a database connection",
+            )
+    if problems:
+        return
+    using = [t for t in scan.threads if t.orm is not None]
+    if using:
+        message = f"{len(using)} of {len(scan.threads)} threads use the ORM, and all close their connections"
+    elif scan.starts:
+        message = f"{len(scan.starts)} thread start(s) found; none uses the ORM"
+    else:
+        message = f"the project starts no threads ({scan.files} Python files read)"
+    yield Finding.passed(message, details=details)
+
+
+# --- uWSGI ------------------------------------------------------------------------------
+
+
+def _uwsgi_fix(launch: UwsgiLaunch) -> Fix:
+    if launch.source in ("ini", "yaml"):
+        line = "enable-threads = true" if launch.source == "ini" else "  enable-threads: true"
+        return Fix(f"Add `{line.strip()}` to the {launch.text} section of {launch.path} (or set threads above 1).")
+    return Fix(
+        f"Add --enable-threads to the uwsgi command at {launch.path}:{launch.line}, "
+        "or set UWSGI_ENABLE_THREADS=1 in its environment."
+    )
+
+
+@check("django.uwsgi-threads", "uWSGI runs the app's threads", Category.DJANGO)
+def uwsgi_threads(ctx: DoctorContext) -> Iterator[Finding]:
+    """FAIL for every uWSGI launch without enable-threads when the project starts threads."""
+    root = _django_root(ctx)
+    if root is None:
+        yield Finding.skip(NO_PROJECT)
+        return
+    uwsgi = scan_uwsgi(root)
+    if not uwsgi.launches:
+        yield Finding.skip("no uWSGI configuration or command line in the project")
+        return
+    starts = _threads(ctx, root).starts
+    if not starts:
+        yield Finding.passed("the project starts no threads: uWSGI's enable-threads is not needed")
+        return
+    for launch in uwsgi.without_threads:
+        what = f"the {launch.text} section" if launch.source in ("ini", "yaml") else f"`{launch.text}`"
+        yield Finding.fail(
+            f"{launch.path}:{launch.line}: {what} runs the app without enable-threads, "
+            f"so the threads the project starts ({_places(starts)}) do not run",
+            fix=_uwsgi_fix(launch),
+            details=[
+                "uWSGI 2.0 starts Python without thread support unless enable-threads is set; it logs "
+                '"*** Python threads support is disabled. You can enable it with --enable-threads ***".'
+            ],
+            key=f"{launch.path}:{launch.line}",
+            title="uWSGI without enable-threads",
+        )
+    if not uwsgi.without_threads:
+        why = f" ({uwsgi.environment})" if uwsgi.environment else ""
+        yield Finding.passed(f"threads are on in every uWSGI launch ({len(uwsgi.launches)}){why}")
+
+
+# --- shared folder ----------------------------------------------------------------------
+
+
+def _share(ctx: DoctorContext, root: Path) -> SharedProject | None:
+    guest = None
+    if ctx.host.os is OS.LINUX:
+        guest = guest_share(root, lambda: ctx.host.read_text("/proc/mounts"), ctx.host.environ)
+    if guest is not None or ctx.vagrantfile is None:
+        return guest
+    return host_share(root, ctx.vagrantfile)
+
+
+@check("django.shared-folder", "Dev server on a shared folder", Category.DJANGO)
+def shared_folder(ctx: DoctorContext) -> Iterator[Finding]:
+    """WARN when the project is on a host share: reloading polls, and .pyc files land on the share."""
+    root = _django_root(ctx)
+    if root is None:
+        yield Finding.skip(NO_PROJECT)
+        return
+    share = _share(ctx, root)
+    if share is None:
+        yield Finding.passed("the project is not on a folder shared with the host")
+        return
+    side = "mounted" if share.side is Side.GUEST else "synced into the guest"
+    on = f"{share.guest_path} is {side} as {share.kind} ({share.where})"
+    reload_message = (
+        f"{on}: inotify does not see edits made on the host, so runserver notices them only by polling "
+        "(StatReloader stats every module once a second, over the share)"
+    )
+    if share.fstype in _FAST_SHARES:
+        yield Finding.passed(reload_message + "; keep pywatchman out of the guest", key="reload")
+    else:
+        yield Finding.warn(
+            reload_message,
+            fix=Fix(
+                f"Polling over {share.kind} is slow: switch the synced folder to NFS (vagrantkit init writes it, "
+                "keeping a backup of your Vagrantfile), then reload the VM. Keep pywatchman out of the guest: "
+                "Watchman relies on inotify and would miss host edits.",
+                ("vagrantkit init --dry-run", "vagrantkit init --force", "vagrant reload"),
+            ),
+            key="reload",
+            title="runserver polls the shared folder",
+        )
+    if share.pycache_on_share:
+        place = "in the guest, " if share.side is Side.HOST else ""
+        yield Finding.warn(
+            f"Python writes its .pyc files into __pycache__ folders under {share.guest_path}, on the share",
+            fix=Fix(
+                f"Keep bytecode on the guest's own disk with PYTHONPYCACHEPREFIX (Python 3.8+): {place}add it to "
+                "~/.profile and log in again. `vagrantkit bench --profile pyc` measures the difference.",
+                (f"echo '{PYCACHE_PREFIX}' >> ~/.profile", "vagrantkit bench --profile pyc"),
+            ),
+            key="pyc",
+            title=".pyc files on the share",
+        )
+    elif share.pycache_prefix:
+        yield Finding.passed(f"bytecode goes to {share.pycache_prefix}, off the share", key="pyc")
+    else:
+        yield Finding.passed("PYTHONDONTWRITEBYTECODE is set: no .pyc is written to the share", key="pyc")
