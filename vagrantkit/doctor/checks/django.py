@@ -7,13 +7,14 @@ the project); this module turns its results into findings with the exact fix.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from vagrantkit.django.sharedfolder import SharedProject, Side, guest_share, host_share
 from vagrantkit.django.threads import FIX, Closing, ThreadEntry, ThreadKind, ThreadScan, scan_threads
 from vagrantkit.django.uwsgi import UwsgiLaunch, scan_uwsgi
-from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, check
+from vagrantkit.doctor.model import Category, CheckFunction, DoctorContext, Finding, Fix, check
 from vagrantkit.host import OS
 
 NO_PROJECT = "no Django project here (no manage.py); run `vagrantkit doctor --django PATH` to check one"
@@ -22,9 +23,23 @@ PYCACHE_PREFIX = 'export PYTHONPYCACHEPREFIX="$HOME/.cache/pycache"'
 _FAST_SHARES = frozenset({"nfs", "nfs4", "virtiofs"})
 
 
-def _django_root(ctx: DoctorContext) -> Path | None:
-    root = ctx.django_path
-    return root if root is not None and root.is_dir() else None
+ProjectCheck = Callable[[DoctorContext, Path], Iterator[Finding]]
+
+
+def _django_check(id: str, title: str) -> Callable[[ProjectCheck], CheckFunction]:
+    """Register a check of the ``django`` category that runs only when there is a Django project."""
+
+    def register(body: ProjectCheck) -> CheckFunction:
+        @functools.wraps(body)
+        def run(ctx: DoctorContext) -> list[Finding]:
+            root = ctx.django_path
+            if root is None or not root.is_dir():
+                return [Finding.skip(NO_PROJECT)]
+            return list(body(ctx, root))
+
+        return check(id, title, Category.DJANGO)(run)
+
+    return register
 
 
 def _threads(ctx: DoctorContext, root: Path) -> ThreadScan:
@@ -90,13 +105,9 @@ def _leak_finding(entry: ThreadEntry) -> Finding:
     )
 
 
-@check("django.thread-connections", "Threads close their database connections", Category.DJANGO)
-def thread_connections(ctx: DoctorContext) -> Iterator[Finding]:
+@_django_check("django.thread-connections", "Threads close their database connections")
+def thread_connections(ctx: DoctorContext, root: Path) -> Iterator[Finding]:
     """FAIL for every thread that uses the ORM and leaves its connection open on some exit path."""
-    root = _django_root(ctx)
-    if root is None:
-        yield Finding.skip(NO_PROJECT)
-        return
     scan = _threads(ctx, root)
     details = [f"{path}: not checked ({error})" for path, error in scan.unparsable]
     problems = 0
@@ -139,13 +150,9 @@ def _uwsgi_fix(launch: UwsgiLaunch) -> Fix:
     )
 
 
-@check("django.uwsgi-threads", "uWSGI runs the app's threads", Category.DJANGO)
-def uwsgi_threads(ctx: DoctorContext) -> Iterator[Finding]:
+@_django_check("django.uwsgi-threads", "uWSGI runs the app's threads")
+def uwsgi_threads(ctx: DoctorContext, root: Path) -> Iterator[Finding]:
     """FAIL for every uWSGI launch without enable-threads when the project starts threads."""
-    root = _django_root(ctx)
-    if root is None:
-        yield Finding.skip(NO_PROJECT)
-        return
     uwsgi = scan_uwsgi(root)
     if not uwsgi.launches:
         yield Finding.skip("no uWSGI configuration or command line in the project")
@@ -184,13 +191,9 @@ def _share(ctx: DoctorContext, root: Path) -> SharedProject | None:
     return host_share(root, ctx.vagrantfile)
 
 
-@check("django.shared-folder", "Dev server on a shared folder", Category.DJANGO)
-def shared_folder(ctx: DoctorContext) -> Iterator[Finding]:
+@_django_check("django.shared-folder", "Dev server on a shared folder")
+def shared_folder(ctx: DoctorContext, root: Path) -> Iterator[Finding]:
     """WARN when the project is on a host share: reloading polls, and .pyc files land on the share."""
-    root = _django_root(ctx)
-    if root is None:
-        yield Finding.skip(NO_PROJECT)
-        return
     share = _share(ctx, root)
     if share is None:
         yield Finding.passed("the project is not on a folder shared with the host")
