@@ -6,13 +6,15 @@ import os
 import shutil
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import need
+from vagrantkit.doctor.model import DoctorContext
+from vagrantkit.host import LocalHost
 from vagrantkit.runner import run
 
 REPRO = Path(__file__).parent / "repro"
@@ -91,3 +93,21 @@ def repro_project(destination: Path, variant: str) -> Path:
     shutil.copytree(REPRO / "project", project, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copyfile(REPRO / "variants" / f"{variant}.py", project / "shop" / "background.py")
     return project
+
+
+class GuestHost(LocalHost):
+    """This machine, except for the mount table and the environment (the host-facts seam)."""
+
+    def __init__(self, mounts: str | None, environ: Mapping[str, str]) -> None:
+        super().__init__(environ=environ)
+        self.mounts = mounts
+
+    def read_text(self, path: str) -> str | None:
+        return self.mounts if path == "/proc/mounts" else super().read_text(path)
+
+
+def django_context(
+    root: Path, *, mounts: str | None = None, environ: Mapping[str, str] | None = None, vagrantfile: Path | None = None
+) -> DoctorContext:
+    """A doctor context for the Django project ``root`` on this machine, mount table and environment given."""
+    return DoctorContext(GuestHost(mounts, environ or {}), root, vagrantfile, root)

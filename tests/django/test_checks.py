@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import build_file_tree
+from tests.django.conftest import GuestHost
+from tests.django.conftest import django_context as context
 from vagrantkit.doctor.checks.django import shared_folder, thread_connections, uwsgi_threads
 from vagrantkit.doctor.model import REGISTRY, Category, CheckOutcome, DoctorContext, Finding, Fix, Status, findings_of
-from vagrantkit.host import LocalHost
 
 LEAKY = """\
 import threading
@@ -30,23 +30,6 @@ FIXED = LEAKY.replace(
     "    try:\n        return Book.objects.count()\n    finally:\n        connections.close_all()",
 ).replace("import threading\n", "import threading\n\nfrom django.db import connections\n")
 MODELS = "from django.db import models\n\n\nclass Book(models.Model):\n    pass\n"
-
-
-class GuestHost(LocalHost):
-    """This machine, except for the mount table and the environment (the host-facts seam)."""
-
-    def __init__(self, mounts: str | None, environ: Mapping[str, str]) -> None:
-        super().__init__(environ=environ)
-        self.mounts = mounts
-
-    def read_text(self, path: str) -> str | None:
-        return self.mounts if path == "/proc/mounts" else super().read_text(path)
-
-
-def context(
-    root: Path, *, mounts: str | None = None, environ: Mapping[str, str] | None = None, vagrantfile: Path | None = None
-) -> DoctorContext:
-    return DoctorContext(GuestHost(mounts, environ or {}), root, vagrantfile, root)
 
 
 def run(function: object, ctx: DoctorContext) -> list[Finding]:

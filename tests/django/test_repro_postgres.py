@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.django.conftest import Postgres, repro_project
+from tests.django.conftest import Postgres, django_context, repro_project
 from vagrantkit.django.threads import Closing, OrmUse, scan_threads
+from vagrantkit.doctor.checks.django import thread_connections
+from vagrantkit.doctor.model import Status
 
 pytestmark = pytest.mark.slow
 
@@ -44,6 +46,8 @@ def test_leaking_thread_keeps_postgres_from_dropping_the_test_database(tmp_path:
     (leak,) = scan_threads(project).leaks
     assert (leak.path, leak.line, leak.name, leak.closing) == ("shop/background.py", 16, "count_books", Closing.NEVER)
     assert leak.orm == OrmUse("shop/background.py", 12, "Book.objects")
+    (finding,) = thread_connections(django_context(project, mounts=""))
+    assert (finding.status, finding.key) == (Status.FAIL, "shop/background.py:16")
 
 
 def test_closing_in_finally_lets_the_run_pass(tmp_path: Path, postgres: Postgres) -> None:
@@ -57,3 +61,5 @@ def test_closing_in_finally_lets_the_run_pass(tmp_path: Path, postgres: Postgres
     assert scan.leaks == ()
     (thread,) = scan.threads
     assert (thread.name, thread.closing) == ("count_books", Closing.FINALLY)
+    (finding,) = thread_connections(django_context(project, mounts=""))
+    assert finding.status is Status.PASS
