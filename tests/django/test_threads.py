@@ -374,8 +374,10 @@ def test_thread_that_never_touches_the_orm_is_not_reported(tmp_path: Path) -> No
     code = """\
 import threading
 
+import boto3
 import requests
 from django.core.cache import cache
+from google.cloud import storage
 from PIL import Image
 
 
@@ -384,12 +386,34 @@ def notify(url, path):
     cache.delete("pending")
     Image.open(path).save(path + ".png")
     requests.Session().close()
+    s3 = boto3.resource("s3")
+    obj = s3.Object("bucket", "key")
+    obj.delete()
+    for blob in storage.Client().list_blobs("bucket"):
+        blob.delete()
 
 
 threading.Thread(target=notify, args=("https://example.com", "a.jpg")).start()
 """
     entry = only(tmp_path, code)
     assert (entry.orm, entry.closing, entry.leaks) == (None, Closing.NOT_NEEDED, False)
+
+
+def test_instances_made_by_the_orm_count_through_local_names(tmp_path: Path) -> None:
+    code = """\
+import threading
+
+from .models import Book
+
+
+def work(pk):
+    first = Book.objects.filter(pk=pk)[0]
+    first.refresh_from_db()
+
+
+threading.Thread(target=work, args=(1,)).start()
+"""
+    assert only(tmp_path, code).orm == OrmUse("shop/work.py", 7, "Book.objects")
 
 
 def test_queryset_looking_names_that_are_not_the_orm_are_not_reported(tmp_path: Path) -> None:

@@ -607,13 +607,40 @@ class _Analyzer:
         receiver = target.value
         if isinstance(receiver, ast.Constant):
             return False
-        root = _root_name(receiver)
-        if isinstance(receiver, ast.Name) and root in ("self", "cls"):
+        if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls"):
             owner = _owner_class(func)
             return owner is not None and self.project.is_model(func.module, owner)
-        if root is not None and root in func.module.imports and not _shadowed(func, root):
-            return self.project.is_model_expr(func.module, receiver)
-        return True
+        # Unknown receivers (a parameter, self.book) count: keyword-only save()/delete() is Django's shape.
+        return self._origin(func, receiver, 0) is not False
+
+    def _origin(self, func: _Func, expr: ast.expr, depth: int) -> bool | None:
+        """Is ``expr`` a model instance (True), surely not (False: made by a non-ORM import), or unknown?"""
+        project, module = self.project, func.module
+        if depth > 4:
+            return None
+        if isinstance(expr, ast.Call):
+            if project.is_model_expr(module, expr.func):
+                return True  # Book(...)
+            for node in ast.walk(expr.func):
+                if (
+                    isinstance(node, ast.Attribute)
+                    and node.attr in project.managers
+                    and project.is_model_expr(module, node.value)
+                ):
+                    return True  # Book.objects.get(...)
+            if isinstance(expr.func, ast.Attribute):
+                return self._origin(func, expr.func.value, depth + 1)  # s3.Object(...), Image.open(...)
+            return self._origin(func, expr.func, depth + 1) if isinstance(expr.func, ast.Name) else None
+        if isinstance(expr, ast.Subscript):
+            return self._origin(func, expr.value, depth + 1)  # queryset[0]
+        if not isinstance(expr, ast.Name):
+            return None
+        if _shadowed(func, expr.id):
+            bound = _binding(func, expr.id)
+            return self._origin(func, bound, depth + 1) if bound is not None else None
+        if expr.id in module.imports:
+            return project.is_model_expr(module, expr)  # requests, cache, Image: not the ORM
+        return None
 
 
 @dataclass
@@ -676,6 +703,26 @@ def _shadowed(func: _Func, name: str | None) -> bool:
             if isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, ast.Store):
                 return True
     return False
+
+
+def _binding(func: _Func, name: str) -> ast.expr | None:
+    """What a local name is first bound to in ``func``: ``x = value``, ``for x in value``, ``with value as x``."""
+    node = func.node
+    if isinstance(node, ast.Lambda):
+        return None
+    for stmt in node.body:
+        for sub in _own_nodes(stmt):
+            if isinstance(sub, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in sub.targets):
+                return sub.value
+            if isinstance(sub, (ast.For, ast.AsyncFor)) and isinstance(sub.target, ast.Name) and sub.target.id == name:
+                return sub.iter
+            if (
+                isinstance(sub, ast.withitem)
+                and isinstance(sub.optional_vars, ast.Name)
+                and sub.optional_vars.id == name
+            ):
+                return sub.context_expr
+    return None
 
 
 def _owner_class(func: _Func) -> ast.ClassDef | None:
