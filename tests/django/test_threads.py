@@ -521,3 +521,26 @@ class Server(threading.Thread):
             connections[alias] = conn
 """
     assert only(tmp_path, code).orm is None
+
+
+def test_asyncio_executor_threads_are_analysed(tmp_path: Path) -> None:
+    code = """\
+import asyncio
+
+from .models import Book
+
+
+def count():
+    return Book.objects.count()
+
+
+async def view(request):
+    await asyncio.to_thread(count)
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, count)
+"""
+    entries = scan(tmp_path, code)
+    assert [(e.line, e.kind, e.name, e.leaks) for e in entries] == [
+        (11, ThreadKind.POOL, "count", True),
+        (13, ThreadKind.POOL, "count", True),
+    ]

@@ -10,8 +10,8 @@ production the connections pile up until ``max_connections``. The fix is
 The project is parsed with :mod:`ast`, never imported or run. Found:
 
 * ``threading.Thread`` subclasses (also through aliases and project base classes) and their ``run``;
-* ``Thread(target=...)`` and ``Timer(interval, function)`` calls, and ``submit``/``map`` on a
-  ``ThreadPoolExecutor``, where the function run is one of the project, a method (``self.work``), a
+* ``Thread(target=...)`` and ``Timer(interval, function)`` calls, ``submit``/``map`` on a
+  ``ThreadPoolExecutor``, ``asyncio.to_thread(f)`` and ``loop.run_in_executor(pool, f)``, where the function run is one of the project, a method (``self.work``), a
   lambda, or ``functools.partial(function, ...)``;
 * ORM use in them, directly or through the functions they call (same module, or project modules they
   import): a model manager (``Book.objects``), ``.save()``/``.delete()``/``.refresh_from_db()``,
@@ -39,6 +39,7 @@ _THREAD = "threading.Thread"
 _TIMER = "threading.Timer"
 _POOL = "concurrent.futures.ThreadPoolExecutor"
 _POOLS = frozenset({_POOL, "concurrent.futures.thread.ThreadPoolExecutor"})
+_EXECUTOR = "asyncio executor"  # asyncio.to_thread(f), loop.run_in_executor(pool, f): a pool thread runs f
 _PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
 _ORM_ROOTS = ("django.db.connection", "django.db.connections", "django.db.transaction")
 _STRONG_CLOSERS = frozenset(
@@ -65,7 +66,7 @@ class ThreadKind(str, enum.Enum):
 
     SUBCLASS = "subclass"  # a threading.Thread subclass's run()
     TARGET = "target"  # Thread(target=f) or Timer(interval, f)
-    POOL = "pool"  # ThreadPoolExecutor: pool.submit(f) or pool.map(f, ...)
+    POOL = "pool"  # pool.submit(f), pool.map(f, ...), asyncio.to_thread(f), loop.run_in_executor(pool, f)
 
 
 class Closing(str, enum.Enum):
@@ -744,9 +745,9 @@ def _thread_calls(project: _Project, analyzer: _Analyzer) -> Iterator[tuple[_Fun
     }
     for module in project.modules.values():
         imported = module.imports.values()
-        if not any(d.startswith(("threading", "concurrent")) or d in thread_classes for d in imported) and not any(
-            d.startswith(module.dotted + ".") for d in thread_classes
-        ):
+        if not any(
+            d.startswith(("threading", "concurrent", "asyncio")) or d in thread_classes for d in imported
+        ) and not any(d.startswith(module.dotted + ".") for d in thread_classes):
             continue  # nothing in it can name a thread class: skip the walk
         for node, owner in _calls_with_owner(module.tree, project.owners[id(module)]):
             dotted = project.qualify(module, node.func)
@@ -758,6 +759,9 @@ def _thread_calls(project: _Project, analyzer: _Analyzer) -> Iterator[tuple[_Fun
                 yield owner, module, node, f"{cls[0].dotted}.{cls[1].name}"
                 continue
             func = node.func
+            if dotted == "asyncio.to_thread" or (isinstance(func, ast.Attribute) and func.attr == "run_in_executor"):
+                yield owner, module, node, _EXECUTOR
+                continue
             if (
                 isinstance(func, ast.Attribute)
                 and func.attr in ("submit", "map")
@@ -823,6 +827,9 @@ def _calls_with_owner(tree: ast.Module, owners: dict[int, _Func]) -> Iterator[tu
 def _target_of(call: ast.Call, constructor: str) -> ast.expr | None:
     if constructor == _POOL:
         return call.args[0] if call.args else None  # submit(fn, /, ...), map(fn, *iterables)
+    if constructor == _EXECUTOR:
+        index = 1 if isinstance(call.func, ast.Attribute) and call.func.attr == "run_in_executor" else 0
+        return call.args[index] if len(call.args) > index else None
     for kw in call.keywords:
         if kw.arg in ("target", "function"):
             return kw.value
@@ -926,7 +933,7 @@ def scan_threads(root: Path) -> ThreadScan:
         if target_expr is None:
             continue
         cover: Closing | None = None
-        if constructor not in (_THREAD, _TIMER, _POOL):
+        if constructor not in (_THREAD, _TIMER, _POOL, _EXECUTOR):
             found = project.lookup(constructor)
             if found is None or not isinstance(found[1], ast.ClassDef):
                 continue
@@ -943,7 +950,7 @@ def scan_threads(root: Path) -> ThreadScan:
         name = target.name
         if name == "<lambda>" or isinstance(target_expr, ast.Call):
             name = ast.unparse(target_expr) if len(ast.unparse(target_expr)) <= 60 else name
-        kind = ThreadKind.POOL if constructor == _POOL else ThreadKind.TARGET
+        kind = ThreadKind.POOL if constructor in (_POOL, _EXECUTOR) else ThreadKind.TARGET
         entries.append(ThreadEntry(module.rel, call.lineno, kind, name, result.orm, closing))
 
     return ThreadScan(
