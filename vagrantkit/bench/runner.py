@@ -22,7 +22,7 @@ Command line (stable; the lab and ``vagrantkit bench`` call exactly this)::
     --copy SRC          With --command: copy SRC into each target's scratch folder and run CMD in the
                         copy (default: CMD runs in the target folder itself).
     --command-timeout S Seconds before one run of CMD is killed (default 3600).
-    --id ID             Scratch folder id (default: random); the folder is PATH/.vagrantkit-bench-ID.
+    --id ID             Scratch folder id (default: random); the folder is PATH/.vagrantkit-bench-ID-LABEL.
     --output FILE       Write the JSON document to FILE (atomically) instead of stdout.
     --progress          Print one JSON line per step on stderr: {"progress": [done, total], ...}.
 
@@ -236,6 +236,12 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def scratch_name(run_id: str, label: str) -> str:
+    """``.vagrantkit-bench-ID-LABEL``: the label keeps two targets that are one folder underneath
+    (an NFS export and a hypervisor share of the same host folder) out of each other's way."""
+    return SCRATCH_PREFIX + run_id + "-" + label
+
+
 def _split_target(text: str) -> tuple[str, str]:
     label, sep, path = text.partition("=")
     if sep and _LABEL.fullmatch(label):
@@ -309,8 +315,8 @@ def parse_args(argv: Sequence[str]) -> Config:
             raise UsageError(f"target {label}={path}: not an existing folder")
         if not os.access(path, os.W_OK | os.X_OK):
             raise UsageError(f"target {label}={path}: not writable, and the runner needs a scratch folder there")
-        if os.path.lexists(os.path.join(path, SCRATCH_PREFIX + run_id)):
-            raise UsageError(f"target {label}={path}: {SCRATCH_PREFIX}{run_id} already exists; pass another --id")
+        if os.path.lexists(os.path.join(path, scratch_name(run_id, label))):
+            raise UsageError(f"target {label}={path}: {scratch_name(run_id, label)} already exists; pass another --id")
         targets.append(Target(label, path))
     baseline = a.baseline if a.baseline is not None else targets[0].label
     if baseline not in [t.label for t in targets]:
@@ -627,23 +633,29 @@ def _unescape_mount(field: str) -> str:
     return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
 
 
+def parse_proc_mounts(text: str) -> list[dict[str, str]]:
+    """Parse /proc/mounts text into ``{"source", "point", "fs_type", "options"}`` records."""
+    mounts = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 4:
+            mounts.append(
+                {
+                    "source": _unescape_mount(parts[0]),
+                    "point": _unescape_mount(parts[1]),
+                    "fs_type": parts[2],
+                    "options": parts[3],
+                }
+            )
+    return mounts
+
+
 def read_mounts() -> list[dict[str, str]]:
     """Mounted file systems: /proc/mounts on Linux, the `mount` command's output elsewhere."""
-    mounts = []
+    mounts: list[dict[str, str]] = []
     try:
         with open("/proc/mounts", encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                parts = line.split()
-                if len(parts) >= 4:
-                    mounts.append(
-                        {
-                            "source": _unescape_mount(parts[0]),
-                            "point": _unescape_mount(parts[1]),
-                            "fs_type": parts[2],
-                            "options": parts[3],
-                        }
-                    )
-        return mounts
+            return parse_proc_mounts(handle.read())
     except OSError:
         pass
     if os.name != "posix":
@@ -776,7 +788,7 @@ def execute(config: Config, progress: Progress | None = None) -> dict[str, Any]:
     with _Signals() as signals:
         try:
             for t in config.targets:
-                t.scratch = os.path.join(t.path, SCRATCH_PREFIX + config.run_id)
+                t.scratch = os.path.join(t.path, scratch_name(config.run_id, t.label))
                 os.mkdir(t.scratch)
                 created.append(t.scratch)
                 ws = Workspace(config, t.scratch)
@@ -827,6 +839,7 @@ def execute(config: Config, progress: Progress | None = None) -> dict[str, Any]:
                                 {
                                     "phase": "warmup" if not measured else "measure",
                                     "rep": rep + 1 - config.warmup,
+                                    "reps": config.reps,
                                     "op": op,
                                     "target": label,
                                     "progress": [done, total],

@@ -1,0 +1,77 @@
+"""Real file systems for the bench tests: a tmpfs mounted under tmp_path, and a bindfs (FUSE) view of it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ON_CI, need
+
+RUNNER = Path(__file__).resolve().parents[2] / "vagrantkit" / "bench" / "runner.py"
+
+
+def _need_root() -> None:
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return
+    message = "mounting tmpfs and FUSE needs root (CI runs as root)"
+    if ON_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _unmount(path: Path) -> None:
+    # lazy (-l): a test that failed mid-run may still hold a file open in it
+    subprocess.run(["umount", "-l", str(path)], check=False, capture_output=True, timeout=30)
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[Path]:
+    """A real tmpfs mounted at tmp_path/tmpfs, unmounted afterwards."""
+    _need_root()
+    need("mount")
+    point = tmp_path / "tmpfs"
+    point.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128m", "tmpfs", str(point)], check=True, timeout=30)
+    try:
+        yield point
+    finally:
+        _unmount(point)
+
+
+@pytest.fixture
+def fuse(tmpfs: Path, tmp_path: Path) -> Iterator[Path]:
+    """The same tree as ``tmpfs`` seen through bindfs (FUSE): every call a round trip to a user-space daemon."""
+    need("bindfs")
+    point = tmp_path / "fuse"
+    point.mkdir()
+    subprocess.run(["bindfs", str(tmpfs), str(point)], check=True, timeout=30)
+    try:
+        yield point
+    finally:
+        _unmount(point)
+
+
+def fs_type(path: Path) -> str:
+    """The file-system type /proc/mounts gives for the mount point ``path``."""
+    for line in Path("/proc/mounts").read_text().splitlines():
+        parts = line.split()
+        if parts[1] == str(path):
+            return parts[2]
+    raise AssertionError(f"{path} is not a mount point")
+
+
+def run_runner(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run runner.py as the guest would: a separate interpreter, isolated from this package (-I)."""
+    return subprocess.run(
+        [sys.executable, "-I", str(RUNNER), *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def scratch_left(*folders: Path) -> list[str]:
+    """Any .vagrantkit-bench-* entry left in ``folders``."""
+    return [f"{f}/{n}" for f in folders for n in os.listdir(f) if n.startswith(".vagrantkit-bench-")]

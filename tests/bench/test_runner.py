@@ -1,0 +1,257 @@
+"""runner.py for real: on a tmpfs and on a bindfs (FUSE) view of it, as a separate process, signalled mid-run."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.bench.conftest import RUNNER, fs_type, run_runner, scratch_left
+from vagrantkit.bench import runner
+
+TINY = ["--size", "30", "--reps", "2", "--warmup", "1"]
+
+
+def test_runner_measures_tmpfs_and_fuse_and_leaves_nothing_behind(tmpfs: Path, fuse: Path, tmp_path: Path) -> None:
+    before = sorted(os.listdir(tmpfs))
+    out = tmp_path / "doc.json"
+    done = run_runner(f"mem={tmpfs}", f"fuse={fuse}", *TINY, "--seed", "3", "--output", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""  # the document went to --output
+    doc = json.loads(out.read_text())
+    assert doc["schema"] == runner.SCHEMA
+    assert doc["status"] == "ok" and doc["errors"] == []
+    assert doc["params"]["baseline"] == "mem"
+    assert doc["params"]["ops"] == list(runner.OPERATIONS)
+    targets = {t["label"]: t for t in doc["targets"]}
+    assert targets["mem"]["mount"]["fs_type"] == fs_type(tmpfs) == "tmpfs"
+    assert targets["fuse"]["mount"]["fs_type"] == fs_type(fuse)
+    assert targets["fuse"]["mount"]["fs_type"].startswith("fuse")
+    assert targets["mem"]["baseline"] and not targets["fuse"]["baseline"]
+    assert targets["mem"]["fixture"]["files"] == 30
+    assert doc["environment"]["kernel"]["release"] == os.uname().release
+    paths = runner.fixture_paths(30)
+    folders = {"/".join(p.split("/")[:i]) for p in paths for i in range(1, p.count("/") + 1)}
+    templates = {
+        p.split("/templates/")[0] + "/" + "/".join(p.split("/templates/")[1].split("/")[:i])
+        for p in paths
+        if "/templates/" in p
+        for i in range(1, p.split("/templates/")[1].count("/") + 2)
+    }
+    expected_counts = {
+        "stat": 30,
+        "stat_missing": 30,
+        "read": 30,
+        "create": 7,  # write_count = files // 4
+        "append": 7,
+        "rename": 7,
+        "delete": 7,
+        "mkdir_rmdir": 7,
+        "pyc": 2,
+        "walk": len(paths) + len(folders),
+        # StatReloader: every .py, plus every match of templates/**/* (files and folders)
+        "reloader": sum(p.endswith(".py") for p in paths) + len(templates),
+    }
+    for label in ("mem", "fuse"):
+        ops = doc["results"][label]
+        assert sorted(ops) == sorted(runner.OPERATIONS)
+        for op, slot in ops.items():
+            assert len(slot["ns"]) == 2, op  # the warm-up repetition is not in the samples
+            assert all(isinstance(ns, int) and ns > 0 for ns in slot["ns"]), op
+            if op in expected_counts:
+                assert slot["count"] == expected_counts[op], op
+    # interleaved: one shuffled order of both targets per operation and measured repetition
+    assert len(doc["order"]) == 2 * len(runner.OPERATIONS)
+    assert all(sorted(o) == ["fuse", "mem"] for o in doc["order"])
+    assert scratch_left(tmpfs, fuse) == []
+    assert sorted(os.listdir(tmpfs)) == before
+    assert sorted(doc["cleanup"]["removed"]) == sorted(t["scratch"] for t in doc["targets"])
+
+
+def test_runner_prints_the_document_on_stdout_and_progress_on_stderr(tmpfs: Path) -> None:
+    done = run_runner(str(tmpfs), "--ops", "stat,reloader", *TINY, "--progress")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert [t["label"] for t in doc["targets"]] == ["tmpfs"]  # label from the folder's name
+    assert sorted(doc["results"]["tmpfs"]) == ["reloader", "stat"]
+    events = [json.loads(line) for line in done.stderr.splitlines()]
+    assert events[-1]["progress"] == [6, 6]  # (1 warm-up + 2 reps) x 2 ops x 1 target
+    assert [e["phase"] for e in events[:2]] == ["fixture", "warmup"]
+    assert {e["phase"] for e in events} == {"fixture", "warmup", "measure"}
+
+
+@pytest.mark.parametrize(("signame", "code"), [("SIGINT", 130), ("SIGTERM", 143), ("SIGHUP", 129)])
+@pytest.mark.parametrize("phase", ["fixture", "measure"])
+def test_a_signal_mid_run_removes_every_scratch_folder(
+    tmpfs: Path, fuse: Path, tmp_path: Path, signame: str, code: int, phase: str
+) -> None:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-I",
+            str(RUNNER),
+            f"mem={tmpfs}",
+            f"fuse={fuse}",
+            "--size",
+            "400",
+            "--reps",
+            "50",
+            "--progress",
+        ],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        while True:  # wait until the run is in the phase under test
+            ready, _, _ = select.select([proc.stderr], [], [], 60)
+            assert ready, "the runner printed no progress"
+            line = proc.stderr.readline()
+            assert line, "the runner ended before it could be interrupted"
+            if json.loads(line)["phase"] == phase:
+                break
+        assert scratch_left(tmpfs, fuse), "the run has a scratch folder by now"
+        proc.send_signal(getattr(signal, signame))
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == code, err
+    assert f"interrupted by {signame}; scratch folders removed" in err
+    assert scratch_left(tmpfs, fuse) == []
+    assert out == ""  # no document after an interruption
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["/does/not/exist"], "not an existing folder"),
+        (["--size", "XL", "{dir}"], "invalid --size 'XL': allowed S (2000 files), M (10000 files)"),
+        (["--size", "5", "{dir}"], "a number >= 10"),
+        (["--ops", "stat,fsync", "{dir}"], "invalid --ops 'stat,fsync': allowed a comma-separated list of stat"),
+        (["--profile", "huge", "{dir}"], "invalid --profile 'huge': allowed quick, standard, full"),
+        (["--reps", "0", "{dir}"], "invalid --reps 0"),
+        (["--baseline", "nfs", "{dir}"], "invalid --baseline 'nfs': allowed one of tmpfs"),
+        (["a={dir}", "a={dir}"], "label 'a' is given twice"),
+        (["--id", "../x", "{dir}"], "invalid --id '../x'"),
+        (["--copy", "{dir}", "{dir}"], "--copy needs --command"),
+        (["--command", "'unclosed", "{dir}"], "invalid --command"),
+    ],
+)
+def test_bad_input_exits_2_and_writes_nothing(tmpfs: Path, tmp_path: Path, args: list[str], message: str) -> None:
+    out = tmp_path / "out.json"
+    done = run_runner(*[a.replace("{dir}", str(tmpfs)) for a in args], "--output", str(out))
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert os.listdir(tmpfs) == []
+    assert not out.exists()
+
+
+def test_an_existing_scratch_folder_is_never_reused(tmpfs: Path) -> None:
+    (tmpfs / ".vagrantkit-bench-fixed-tmpfs").mkdir()
+    (tmpfs / ".vagrantkit-bench-fixed-tmpfs" / "keep").write_text("user data")
+    done = run_runner(str(tmpfs), "--id", "fixed", *TINY)
+    assert done.returncode == 2
+    assert "already exists; pass another --id" in done.stderr
+    assert (tmpfs / ".vagrantkit-bench-fixed-tmpfs" / "keep").read_text() == "user data"
+
+
+def test_command_is_timed_in_the_target_or_in_a_copy(tmpfs: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "manage.py").write_text("print('hi')\n")
+    probe = f"{sys.executable} -c \"import os, sys; sys.exit(0 if os.path.exists('manage.py') else 7)\""
+    in_target = run_runner(str(tmpfs), "--command", probe, "--reps", "2", "--warmup", "0")
+    assert in_target.returncode == 0, in_target.stderr
+    doc = json.loads(in_target.stdout)
+    slot = doc["results"]["tmpfs"]["command"]
+    assert doc["params"]["ops"] == ["command"]  # --command alone times only the command
+    assert slot["returncodes"] == [7, 7]  # the target folder has no manage.py
+    assert slot["count"] == 1 and len(slot["ns"]) == 2
+    assert "tmpfs: --command exited 7" in doc["errors"]
+    in_copy = run_runner(str(tmpfs), "--command", probe, "--copy", str(project), "--reps", "2", "--warmup", "0")
+    assert json.loads(in_copy.stdout)["results"]["tmpfs"]["command"]["returncodes"] == [0, 0]
+    assert scratch_left(tmpfs) == []
+    assert (project / "manage.py").exists()
+
+
+def test_fixture_is_deterministic_django_shaped_and_compiles(tmp_path: Path) -> None:
+    digests = []
+    for name in ("one", "two"):
+        info = runner.build_fixture(str(tmp_path / name), 300, seed=5)
+        assert info["files"] == 300
+        h = hashlib.sha256()
+        for rel in runner.fixture_paths(300):
+            h.update(rel.encode() + (tmp_path / name / rel).read_bytes())
+        digests.append(h.hexdigest())
+    assert digests[0] == digests[1]
+    other = tmp_path / "other"
+    runner.build_fixture(str(other), 300, seed=6)
+    assert (other / "site/settings.py").read_bytes() != (tmp_path / "one/site/settings.py").read_bytes()
+    paths = runner.fixture_paths(300)
+    assert len(paths) == 300 and len(set(paths)) == 300
+    assert "app000/__init__.py" in paths and "app000/tests/test_views.py" in paths
+    assert any(p.endswith("/templates/app000/base.html") for p in paths)
+    assert (tmp_path / "one/app000/locale/de/LC_MESSAGES/django.mo").read_bytes()[:4] == b"\xde\x12\x04\x95"
+    sizes = [(tmp_path / "one" / p).stat().st_size for p in paths]
+    assert 3000 < sum(sizes) / len(sizes) < 5200  # "small files around 4 KiB"
+    for rel in paths:
+        if rel.endswith(".py"):
+            compile((tmp_path / "one" / rel).read_text(), rel, "exec")
+    assert len(runner.fixture_paths(runner.SIZES["S"])) == 2000
+    assert len(runner.fixture_paths(runner.SIZES["M"])) == 10000
+
+
+def test_runner_imports_only_the_standard_library_and_parses_as_python_3_8() -> None:
+    source = RUNNER.read_text()
+    tree = ast.parse(source, feature_version=(3, 8))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, "a relative import would not exist in the guest"
+            imported.add((node.module or "").split(".")[0])
+    assert imported - {"__future__"} <= set(sys.stdlib_module_names)
+
+
+def test_runner_runs_under_python_3_8_when_this_machine_has_it(tmp_path: Path) -> None:
+    candidates = [str(p) for p in Path.home().glob(".pyenv/versions/3.8*/bin/python3.8")]
+    candidates += [p for p in [shutil.which("python3.8")] if p]
+    working = [c for c in candidates if subprocess.run([c, "-c", "pass"], capture_output=True).returncode == 0]
+    python38 = working[0] if working else None
+    if python38 is None:
+        pytest.skip("no python3.8 here; the syntax check above still holds the runner to 3.8")
+    (tmp_path / "t").mkdir()
+    done = subprocess.run(
+        [python38, "-I", str(RUNNER), str(tmp_path / "t"), *TINY], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["environment"]["python"].startswith("3.8")
+
+
+def test_mount_of_picks_the_longest_mount_point_and_unescapes_spaces() -> None:
+    mounts = runner.parse_proc_mounts(
+        "/dev/vda / ext4 rw,relatime 0 0\n"
+        "192.168.56.1:/home/me/my\\040proj /vagrant nfs rw,vers=3,nolock,actimeo=1 0 0\n"
+        "none /vagrant/sub\\040dir 9p rw,trans=virtio 0 0\n"
+    )
+    assert mounts[1]["source"] == "192.168.56.1:/home/me/my proj"
+    found = runner.mount_of("/vagrant/app", mounts)
+    assert found is not None and found["fs_type"] == "nfs"
+    deeper = runner.mount_of("/vagrant/sub dir/x", mounts)
+    assert deeper is not None and deeper["fs_type"] == "9p"
+    root = runner.mount_of("/vagrantfoo", mounts)
+    assert root is not None and root["fs_type"] == "ext4"

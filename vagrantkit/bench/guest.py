@@ -1,0 +1,162 @@
+"""Bench inside the project's Vagrant guest: guest disk vs the NFS folder vs the hypervisor's own share.
+
+Steps: find the machine and bring it up if needed; read the guest's /proc/mounts; on VirtualBox add
+the NFS folder's host path as a *transient* shared folder and mount it with ``mount -t vboxsf`` (so
+vboxsf and NFS serve the same files); run the runner over ``vagrant ssh`` against all three; remove
+the share again on every exit path. On libvirt there is no transient share: the 9p/virtiofs folders
+the Vagrantfile already mounts are measured instead.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shlex
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from vagrantkit.bench import runner as bench_runner
+from vagrantkit.bench.targets import Kind, Target, kind_of
+from vagrantkit.bench.transport import Transport, VagrantTransport
+from vagrantkit.errors import VagrantkitError
+
+if TYPE_CHECKING:
+    from vagrantkit.bench.core import BenchOptions, BenchResult
+
+# The guest's own disk: the vagrant user's home (on the root file system of every common box).
+GUEST_DISK = "~"
+SHARE_ROOT = PurePosixPath("/mnt")
+
+
+def _say(notify: Callable[[str], None] | None, text: str) -> None:
+    if notify:
+        notify(text)
+
+
+def nfs_host_path(source: str, project: Path) -> Path:
+    """The host folder an NFS mount serves (``192.168.56.1:/home/me/proj`` -> that path), else the project."""
+    _, sep, path = source.partition(":")
+    if sep and Path(path).is_dir():
+        return Path(path)
+    return project
+
+
+def run_in_vagrant(
+    options: BenchOptions,
+    *,
+    adapter: Any = None,
+    transport: Transport | None = None,
+    notify: Callable[[str], None] | None = None,
+    share_root: PurePosixPath = SHARE_ROOT,
+) -> BenchResult:
+    """Run the bench in the project's guest (see the module docstring) and analyse it.
+
+    Args:
+        options: What to measure; ``options.project`` holds the Vagrantfile.
+        adapter: The Vagrant adapter (default: a real one for ``options.project``).
+        transport: Where the runner runs (default: ``vagrant ssh`` through ``adapter``).
+        notify: Receives one-line status messages for stderr.
+        share_root: Guest folder under which the transient vboxsf share is mounted.
+    """
+    from vagrantkit.bench.core import analyze, runner_args
+
+    if adapter is None:
+        from vagrantkit.vagrant_adapter import VagrantAdapter
+
+        if not (options.project / "Vagrantfile").is_file():
+            raise VagrantkitError(
+                f"no Vagrantfile in {options.project.resolve()}",
+                hint="Run bench in the project folder, or measure folders on this machine with --local PATH.",
+            )
+        adapter = VagrantAdapter(options.project)
+    machines = adapter.status()
+    if options.machine:
+        machines = [m for m in machines if m.name == options.machine]
+    if not machines:
+        raise VagrantkitError(
+            "no such machine in this project" if options.machine else "the Vagrantfile defines no machine",
+            hint="`vagrant status` lists the machines; pass one with --machine.",
+        )
+    machine = machines[0]
+    if machine.state != "running":
+        _say(notify, f"bench: starting {machine.name} (vagrant up)...")
+        adapter.up(machine.name)
+    mounts = bench_runner.parse_proc_mounts(adapter.ssh("cat /proc/mounts", machine=machine.name, timeout=60).stdout)
+    run_id = secrets.token_hex(4)
+    warnings: list[str] = []
+    targets = [Target("disk", GUEST_DISK)]
+    nfs = [m for m in mounts if kind_of(m["fs_type"]) is Kind.NFS]
+    if nfs:
+        targets.append(Target("nfs", nfs[0]["point"]))
+    else:
+        warnings.append("no NFS folder is mounted in the guest (vagrantkit init renders one)")
+    host_folder = nfs_host_path(nfs[0]["source"], options.project.resolve()) if nfs else options.project.resolve()
+    with ExitStack() as cleanup:
+        if machine.provider == "virtualbox":
+            share = _add_vboxsf(adapter, machine.name, run_id, host_folder, share_root, cleanup, warnings)
+            if share:
+                targets.append(Target("vboxsf", share))
+        else:
+            seen = set()
+            for m in mounts:
+                if kind_of(m["fs_type"]) is Kind.HYPERVISOR and m["fs_type"] not in seen:
+                    seen.add(m["fs_type"])
+                    targets.append(Target(m["fs_type"], m["point"]))
+            if not seen:
+                warnings.append(
+                    f"{machine.provider}: no 9p/virtiofs folder is mounted, and none can be added for one run"
+                )
+        args = runner_args(options, targets, "disk", run_id)
+        _say(notify, f"bench: measuring {', '.join(t.label for t in targets)} in {machine.name}...")
+        guest = transport or VagrantTransport(_MachineShell(adapter, machine.name))
+        doc = guest.run_runner(args)
+    return analyze(doc, where=f"vagrant:{machine.name} ({machine.provider})", warnings=warnings)
+
+
+class _MachineShell:
+    """``ssh`` bound to one machine, the shape :class:`VagrantTransport` needs."""
+
+    def __init__(self, adapter: Any, machine: str) -> None:
+        self.adapter = adapter
+        self.machine = machine
+
+    def ssh(self, command: str, *, input: str | None = None, timeout: float = 600) -> Any:
+        return self.adapter.ssh(command, machine=self.machine, input=input, timeout=timeout)
+
+
+def _add_vboxsf(
+    adapter: Any,
+    machine: str,
+    run_id: str,
+    host_folder: Path,
+    share_root: PurePosixPath,
+    cleanup: ExitStack,
+    warnings: list[str],
+) -> str | None:
+    """Add and mount a transient vboxsf share of ``host_folder``; register its removal. None if it cannot be."""
+    vm_id = adapter.machine_id(machine, "virtualbox")
+    if not vm_id:
+        warnings.append("vboxsf skipped: the VirtualBox VM id is not in .vagrant/machines")
+        return None
+    name = f"vagrantkit-bench-{run_id}"
+    added = adapter.transient_share(vm_id, name, host_folder, add=True)
+    if not added.ok:
+        warnings.append(f"vboxsf skipped: VBoxManage sharedfolder add failed: {added.stderr.strip()[-200:]}")
+        return None
+    cleanup.callback(adapter.transient_share, vm_id, name, host_folder, add=False)
+    point = str(share_root / name)
+    q = shlex.quote(point)
+    mounted = adapter.ssh(
+        f"sudo mkdir -p {q} && sudo mount -t vboxsf -o uid=$(id -u),gid=$(id -g) {name} {q}",
+        machine=machine,
+        timeout=60,
+    )
+    if not mounted.ok:
+        adapter.ssh(f"sudo rmdir {q}", machine=machine, timeout=60)
+        warnings.append(
+            f"vboxsf skipped: mounting it in the guest failed (are the Guest Additions installed?): {mounted.stderr.strip()[-200:]}"
+        )
+        return None
+    cleanup.callback(adapter.ssh, f"sudo umount {q} && sudo rmdir {q}", machine=machine, timeout=60)
+    return point

@@ -1,0 +1,90 @@
+"""What to measure: the folders (targets) of one bench run, parsed and checked before anything runs."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from vagrantkit.errors import InvalidValue
+
+_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,39}")
+LABEL_RULE = "1-40 letters, digits, '_', '.', '+' or '-', starting with a letter or digit"
+
+
+class Kind(str, enum.Enum):
+    """What sort of folder a target is, from its file-system type."""
+
+    DISK = "disk"
+    MEMORY = "memory"
+    NFS = "nfs"
+    HYPERVISOR = "hypervisor share"
+    FUSE = "fuse"
+    NETWORK = "network share"
+    UNKNOWN = "unknown"
+
+
+_KINDS = {
+    Kind.DISK: ("ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "f2fs", "apfs", "hfs", "ntfs", "refs", "overlay"),
+    Kind.MEMORY: ("tmpfs", "ramfs"),
+    Kind.NFS: ("nfs", "nfs4"),
+    Kind.HYPERVISOR: ("vboxsf", "9p", "virtiofs", "prl_fs", "vmhgfs", "fuse.vmhgfs-fuse"),
+    Kind.NETWORK: ("cifs", "smb3", "smbfs"),
+}
+
+
+def kind_of(fs_type: str | None) -> Kind:
+    """Classify a file-system type as /proc/mounts names it (``ext4``, ``fuse.bindfs``, ``vboxsf``...)."""
+    if not fs_type:
+        return Kind.UNKNOWN
+    for kind, names in _KINDS.items():
+        if fs_type in names:
+            return kind
+    if fs_type == "fuse" or fs_type.startswith(("fuse.", "fuseblk")):
+        return Kind.FUSE
+    return Kind.UNKNOWN
+
+
+@dataclass(frozen=True)
+class Target:
+    """A folder to measure, under a short label."""
+
+    label: str
+    path: str
+
+    def argument(self) -> str:
+        """The runner's ``LABEL=PATH`` argument."""
+        return f"{self.label}={self.path}"
+
+
+def parse_local(values: Sequence[str], baseline: str | None) -> tuple[list[Target], str]:
+    """``--local [LABEL=]PATH`` values -> checked targets and the baseline label.
+
+    Raises:
+        InvalidValue: A path that is not an existing folder, a bad or repeated label, or a
+            ``--baseline`` that names no target. Nothing has been written.
+    """
+    targets: list[Target] = []
+    for value in values:
+        label, sep, path_text = value.partition("=")
+        if not sep or not label or "/" in label or "\\" in label:
+            # No label (or the '=' belongs to the path): the folder's name is the label.
+            path_text = value
+            label = Path(path_text).expanduser().resolve().name or "root"
+            label = re.sub(r"[^A-Za-z0-9_.+-]", "_", label)[:40]
+        if not _LABEL.fullmatch(label):
+            raise InvalidValue("--local", value, f"LABEL=PATH with a LABEL of {LABEL_RULE}")
+        path = Path(path_text).expanduser()
+        if not path.is_dir():
+            raise InvalidValue("--local", value, "an existing folder (LABEL=PATH or PATH)")
+        if any(t.label == label for t in targets):
+            raise InvalidValue("--local", value, f"one folder per label; {label!r} is already used")
+        targets.append(Target(label, str(path.resolve())))
+    if not targets:
+        raise InvalidValue("--local", "", "at least one folder")
+    chosen = baseline if baseline is not None else targets[0].label
+    if chosen not in [t.label for t in targets]:
+        raise InvalidValue("--baseline", baseline, "one of the labels: " + ", ".join(t.label for t in targets))
+    return targets, chosen

@@ -1,0 +1,122 @@
+"""Where the bench runner runs: this machine, or a guest.
+
+A transport takes the runner's command-line arguments (see ``vagrantkit/bench/runner.py``), runs
+that one file with them on its machine, and returns the JSON document the runner printed. That is
+the whole protocol; a new place to run (the lab's QEMU guest) implements :class:`Transport`:
+
+    class QemuTransport:
+        name = "qemu"
+        def run_runner(self, args, progress=None):
+            # copy runner.py into the guest (RUNNER_PATH.read_text()), run
+            # `python3 runner.py *args`, return json.loads(stdout)
+            ...
+
+Runner exit codes a transport turns into errors: 2 bad input (:class:`RunnerUsageError`),
+130/143/129 a signal (:class:`BenchInterrupted`). Exit code 1 still comes with a document
+whose ``status`` is ``failed``; it is returned, so the caller can show what was measured.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from vagrantkit.bench import runner as bench_runner
+from vagrantkit.errors import VagrantkitError
+
+RUNNER_PATH = Path(bench_runner.__file__)
+Progress = Callable[[dict[str, Any]], None]
+SIGNAL_EXITS = {v: k for k, v in bench_runner.SIGNAL_EXIT.items()}
+# A full run on a slow share can take an hour; the guest must not be cut off earlier.
+GUEST_TIMEOUT = 4 * 3600.0
+
+
+class RunnerUsageError(VagrantkitError):
+    """The runner refused its arguments (exit code 2): nothing was written."""
+
+    exit_code = 2
+
+
+class BenchInterrupted(VagrantkitError):
+    """A signal stopped the run; the runner removed its scratch folders first."""
+
+    def __init__(self, signame: str) -> None:
+        super().__init__(f"bench interrupted by {signame}; scratch folders removed")
+        self.exit_code = bench_runner.SIGNAL_EXIT.get(signame, 1)
+
+
+class Transport(Protocol):
+    """Runs runner.py somewhere and returns its JSON document."""
+
+    name: str
+
+    def run_runner(self, args: Sequence[str], progress: Progress | None = None) -> dict[str, Any]:
+        """Run ``runner.py *args``; ``progress`` gets the runner's progress events when the transport can stream them.
+
+        Raises:
+            RunnerUsageError: The runner rejected the arguments.
+            BenchInterrupted: A signal stopped the runner.
+            VagrantkitError: The runner could not be started or printed no document.
+        """
+        ...
+
+
+class LocalTransport:
+    """Runs the runner in this process (progress streams live; Ctrl-C and SIGTERM clean up too)."""
+
+    name = "local"
+
+    def run_runner(self, args: Sequence[str], progress: Progress | None = None) -> dict[str, Any]:
+        try:
+            config = bench_runner.parse_args(args)
+        except bench_runner.UsageError as exc:
+            raise RunnerUsageError(str(exc)) from None
+        try:
+            return bench_runner.execute(config, progress=progress)
+        except bench_runner.Interrupted as exc:
+            raise BenchInterrupted(exc.signame) from None
+
+
+def parse_document(stdout: str, returncode: int, stderr: str, where: str) -> dict[str, Any]:
+    """Turn a runner's output and exit code into its document, or the matching error."""
+    if returncode == bench_runner.EXIT_USAGE:
+        raise RunnerUsageError(stderr.strip().removeprefix("runner.py: error: ") or f"the runner in {where} refused")
+    if returncode in SIGNAL_EXITS:
+        raise BenchInterrupted(SIGNAL_EXITS[returncode])
+    try:
+        doc = json.loads(stdout)
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict) or doc.get("schema") != bench_runner.SCHEMA:
+        tail = (stderr.strip().splitlines() or ["no output"])[-1]
+        raise VagrantkitError(f"the bench runner in {where} failed (exit {returncode}): {tail}")
+    return doc
+
+
+class GuestShell(Protocol):
+    """The one verb a guest transport needs from the Vagrant adapter."""
+
+    def ssh(self, command: str, *, input: str | None = None, timeout: float = ...) -> Any: ...
+
+
+class VagrantTransport:
+    """Sends runner.py to the guest on stdin of ``vagrant ssh -c "python3 - ARGS"``.
+
+    Args:
+        adapter: The Vagrant adapter (``ssh`` returns a ``runner.Completed``).
+        python: The guest's Python 3.8+ interpreter.
+    """
+
+    name = "vagrant"
+
+    def __init__(self, adapter: GuestShell, python: str = "python3") -> None:
+        self.adapter = adapter
+        self.python = python
+
+    def run_runner(self, args: Sequence[str], progress: Progress | None = None) -> dict[str, Any]:
+        command = " ".join(shlex.quote(a) for a in [self.python, "-", *args])
+        done = self.adapter.ssh(command, input=RUNNER_PATH.read_text(encoding="utf-8"), timeout=GUEST_TIMEOUT)
+        return parse_document(done.stdout, done.returncode, done.stderr, "the guest")
