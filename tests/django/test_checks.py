@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import build_file_tree
+from tests.conftest import Cli, build_file_tree
 from tests.django.conftest import GuestHost
 from tests.django.conftest import django_context as context
 from vagrantkit.doctor.checks.django import shared_folder, thread_connections, uwsgi_threads
@@ -62,7 +63,7 @@ def test_leaking_thread_fails_with_file_line_and_the_fix(tmp_path: Path) -> None
         "and never closes its database connection"
     )
     assert finding.fix is not None
-    assert "wrap the body of count_books in try: ... finally: django.db.connections.close_all()" in finding.fix.text
+    assert "wrap the body of count_books in `try: ... finally: django.db.connections.close_all()`" in finding.fix.text
 
 
 def test_fixed_thread_passes(tmp_path: Path) -> None:
@@ -156,7 +157,7 @@ def test_project_on_vboxsf_warns_about_polling_and_pyc(tmp_path: Path) -> None:
     assert pyc.fix is not None
     assert pyc.fix.commands == (
         "echo 'export PYTHONPYCACHEPREFIX=\"$HOME/.cache/pycache\"' >> ~/.profile",
-        "vagrantkit bench --profile pyc",
+        "vagrantkit bench --ops pyc",
     )
 
 
@@ -184,3 +185,26 @@ def test_host_side_reads_the_vagrantfile(tmp_path: Path) -> None:
 def test_local_disk_passes(tmp_path: Path, mounts: str | None) -> None:
     (finding,) = run(shared_folder, context(project(tmp_path, FIXED), mounts=mounts))
     assert (finding.status, finding.message) == (Status.PASS, "the project is not on a folder shared with the host")
+
+
+def test_doctor_runs_the_django_checks_when_the_folder_has_manage_py(
+    tmp_path: Path, cli_runner: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project(tmp_path, LEAKY))
+    result = cli_runner("doctor", "--json", "django")
+    document = json.loads(result.stdout)
+    assert (result.exit_code, document["exit_code"], document["data"]["django_path"]) == (1, 1, str(tmp_path))
+    assert [(c["id"], c["status"]) for c in document["data"]["checks"]] == [
+        ("django.thread-connections:shop/background.py:11", "fail"),
+        ("django.uwsgi-threads", "skip"),
+        ("django.shared-folder", "pass"),
+    ]
+
+
+def test_doctor_without_manage_py_skips_the_django_checks(
+    tmp_path: Path, cli_runner: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    document = json.loads(cli_runner("doctor", "--json", "django").stdout)
+    assert document["data"]["django_path"] is None
+    assert {c["status"] for c in document["data"]["checks"]} == {"skip"}

@@ -8,12 +8,14 @@ passes. The static analysis must agree with what the server saw.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import Cli
 from tests.django.conftest import Postgres, django_context, repro_project
 from vagrantkit.django.threads import Closing, OrmUse, scan_threads
 from vagrantkit.doctor.checks.django import thread_connections
@@ -34,7 +36,15 @@ def manage_py_test(project: Path, postgres: Postgres, name: str) -> subprocess.C
     )
 
 
-def test_leaking_thread_keeps_postgres_from_dropping_the_test_database(tmp_path: Path, postgres: Postgres) -> None:
+def doctor_django(cli_runner: Cli, project: Path) -> dict[str, str]:
+    """`vagrantkit doctor --django PROJECT django`: {check id: status}."""
+    result = cli_runner("doctor", "--django", str(project), "--json", "django")
+    return {c["id"]: c["status"] for c in json.loads(result.stdout)["data"]["checks"]}
+
+
+def test_leaking_thread_keeps_postgres_from_dropping_the_test_database(
+    tmp_path: Path, postgres: Postgres, cli_runner: Cli
+) -> None:
     project = repro_project(tmp_path, "leaky")
     done = manage_py_test(project, postgres, "repro_leaky")
     output = done.stdout + done.stderr
@@ -48,9 +58,10 @@ def test_leaking_thread_keeps_postgres_from_dropping_the_test_database(tmp_path:
     assert leak.orm == OrmUse("shop/background.py", 12, "Book.objects")
     (finding,) = thread_connections(django_context(project, mounts=""))
     assert (finding.status, finding.key) == (Status.FAIL, "shop/background.py:16")
+    assert doctor_django(cli_runner, project)["django.thread-connections:shop/background.py:16"] == "fail"
 
 
-def test_closing_in_finally_lets_the_run_pass(tmp_path: Path, postgres: Postgres) -> None:
+def test_closing_in_finally_lets_the_run_pass(tmp_path: Path, postgres: Postgres, cli_runner: Cli) -> None:
     project = repro_project(tmp_path, "fixed")
     done = manage_py_test(project, postgres, "repro_fixed")
     output = done.stdout + done.stderr
@@ -63,3 +74,4 @@ def test_closing_in_finally_lets_the_run_pass(tmp_path: Path, postgres: Postgres
     assert (thread.name, thread.closing) == ("count_books", Closing.FINALLY)
     (finding,) = thread_connections(django_context(project, mounts=""))
     assert finding.status is Status.PASS
+    assert doctor_django(cli_runner, project)["django.thread-connections"] == "pass"

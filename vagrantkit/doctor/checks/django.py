@@ -74,14 +74,12 @@ def _leak_fix(entry: ThreadEntry) -> Fix:
     function = entry.name.split("(")[0] if entry.kind is not ThreadKind.SUBCLASS else entry.name
     if entry.closing is Closing.HAPPY_PATH:
         text = (
-            f"Move the close into a finally block, so it also runs when {function} raises: "
-            f"try: <the work> finally: {FIX}."
+            f"Move the close into a finally block, so it also runs when {function} raises: `try: ... finally: {FIX}`."
         )
     else:
         text = (
             f"Close the thread's connections when it finishes: wrap the body of {function} in "
-            f"try: ... finally: {FIX} (from django.db import connections), or decorate it with a "
-            "decorator that does. Django closes connections only for the threads that serve requests."
+            f"`try: ... finally: {FIX}`. Django closes connections only for the threads that serve requests."
         )
     return Fix(text)
 
@@ -212,7 +210,8 @@ def shared_folder(ctx: DoctorContext, root: Path) -> Iterator[Finding]:
             fix=Fix(
                 f"Polling over {share.kind} is slow: switch the synced folder to NFS (vagrantkit init writes it, "
                 "keeping a backup of your Vagrantfile), then reload the VM. Keep pywatchman out of the guest: "
-                "Watchman relies on inotify and would miss host edits.",
+                "Watchman relies on inotify and would miss host edits. `vagrantkit bench --ops reloader` "
+                "measures one reloader pass on each folder.",
                 ("vagrantkit init --dry-run", "vagrantkit init --force", "vagrant reload"),
             ),
             key="reload",
@@ -224,8 +223,8 @@ def shared_folder(ctx: DoctorContext, root: Path) -> Iterator[Finding]:
             f"Python writes its .pyc files into __pycache__ folders under {share.guest_path}, on the share",
             fix=Fix(
                 f"Keep bytecode on the guest's own disk with PYTHONPYCACHEPREFIX (Python 3.8+): {place}add it to "
-                "~/.profile and log in again. `vagrantkit bench --profile pyc` measures the difference.",
-                (f"echo '{PYCACHE_PREFIX}' >> ~/.profile", "vagrantkit bench --profile pyc"),
+                "~/.profile and log in again. `vagrantkit bench --ops pyc` measures the difference.",
+                (f"echo '{PYCACHE_PREFIX}' >> ~/.profile", "vagrantkit bench --ops pyc"),
             ),
             key="pyc",
             title=".pyc files on the share",
