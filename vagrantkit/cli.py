@@ -118,6 +118,168 @@ def init(directory: Path, no_forwards: bool, dry_run: bool, force: bool, as_json
         click.echo("dry run: nothing was written", err=True)
 
 
+@cli.command()
+@click.argument("ids", nargs=-1, metavar="[ID]...")
+@click.option("--list", "list_checks", is_flag=True, help="List the checks (id, category, title) and exit.")
+@click.option(
+    "--vagrantfile",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The Vagrantfile to check.  [default: found from the current folder upward, as Vagrant does]",
+)
+@click.option(
+    "--django",
+    "django_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The Django project to check.  [default: the project folder when it holds manage.py]",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show details (and the traceback of a check that broke).")
+@click.option("--json", "as_json", is_flag=True, help="Print a versioned JSON envelope on stdout instead of text.")
+@click.pass_context
+def doctor(
+    ctx: click.Context,
+    ids: tuple[str, ...],
+    list_checks: bool,
+    vagrantfile: Path | None,
+    django_path: Path | None,
+    verbose: bool,
+    as_json: bool,
+) -> None:
+    """Check the host and the Vagrantfile; print the exact fix for every problem.
+
+    ID... runs only those checks (check ids or categories, see --list).
+    Exit 0 when nothing FAILs, 1 when something does, 2 on a usage error.
+    """
+    import shutil
+
+    from vagrantkit.doctor import report
+    from vagrantkit.doctor.core import run_doctor
+    from vagrantkit.result import dumps, envelope
+
+    if list_checks:
+        from vagrantkit.doctor.model import load_checks
+
+        checks = load_checks()
+        if as_json:
+            data = {"checks": [{"id": c.id, "title": c.title, "category": c.category.value} for c in checks]}
+            click.echo(dumps(envelope("doctor", "ok", 0, data)), nl=False)
+        else:
+            click.echo(report.render_list(checks), nl=False)
+        return
+    result = run_doctor(vagrantfile=vagrantfile, django=django_path, only=ids, verbose=verbose)
+    if as_json:
+        click.echo(dumps(report.render_json(result)), nl=False)
+    else:
+        tty = click.get_text_stream("stdout").isatty()
+        width = shutil.get_terminal_size().columns if tty else None
+        click.echo(report.render_text(result, verbose=verbose, color=tty, width=width), nl=False)
+    ctx.exit(result.exit_code)
+
+
+@cli.command()
+@click.option(
+    "--local",
+    "local",
+    multiple=True,
+    metavar="[LABEL=]PATH",
+    help="Measure this folder on this machine (repeatable; the first is the baseline).",
+)
+@click.option(
+    "--baseline", metavar="LABEL", help="Compare with this target.  [default: the first; in Vagrant: the guest disk]"
+)
+@click.option(
+    "--profile",
+    type=click.Choice(["quick", "standard", "full"]),
+    default="standard",
+    show_default=True,
+    help="quick: S tree, 5 reps (< 30 s on a disk); full: M tree.",
+)
+@click.option(
+    "--ops",
+    metavar="LIST",
+    help="Comma-separated: stat, stat_missing, walk, read, create, append, rename, delete, mkdir_rmdir, reloader, discover, pyc.",
+)
+@click.option("--size", metavar="S|M|N", help="Fixture tree: S (2000 files), M (10000) or a number of files.")
+@click.option("--reps", type=int, help="Measured repetitions (>= 5).  [default: from the profile]")
+@click.option("--warmup", type=int, default=1, show_default=True, help="Discarded repetitions first.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Fixture content and target order.")
+@click.option(
+    "--command", "command", metavar="CMD", help="Time your own command in each folder (e.g. 'python manage.py test')."
+)
+@click.option(
+    "--copy",
+    "copy",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="With --command: run it in a copy of this folder inside each target's scratch folder.",
+)
+@click.option("--machine", help="Vagrant machine.  [default: the first]")
+@click.option(
+    "--from",
+    "from_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Render a runner JSON document measured elsewhere; measure nothing.",
+)
+@click.option(
+    "--json",
+    "json_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the versioned JSON (- for stdout, instead of the table).",
+)
+@click.option(
+    "--csv",
+    "csv_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write one CSV line per operation and folder.",
+)
+@click.option(
+    "--plot",
+    "plot_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write a bar chart (.png or .svg; needs matplotlib).",
+)
+def bench(
+    json_file: Path | None, csv_file: Path | None, plot_file: Path | None, from_file: Path | None, **given: Any
+) -> None:
+    """Measure how fast each synced folder is: the guest's disk vs NFS vs the hypervisor share.
+
+    Without --local, runs inside this project's Vagrant guest (started if needed). Only the
+    runner's own scratch folder (.vagrantkit-bench-*) is touched, and it is removed on every exit.
+    """
+    from rich.console import Console
+
+    from vagrantkit.bench import core, report
+
+    for option, path in (("--json", json_file), ("--csv", csv_file), ("--plot", plot_file)):
+        if path is not None:
+            report.check_output_path(option, path)
+    if plot_file is not None:
+        report.check_plot_path(plot_file)
+    err = Console(stderr=True)
+    if from_file is not None:
+        result = core.analyze_file(from_file, baseline=given["baseline"])
+    else:
+        options = core.BenchOptions(project=Path.cwd(), **given)
+        with report.ProgressDisplay(err) as progress:
+            result = core.run_bench(options, progress=progress, notify=lambda text: err.print(text, highlight=False))
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for error in result.errors:
+        click.echo(f"error: {error}", err=True)
+    if json_file is not None and str(json_file) == "-":
+        click.echo(report.to_json(result), nl=False)
+    else:
+        report.render_table(result, Console(soft_wrap=False))
+    for path, write in ((json_file, report.to_json), (csv_file, report.to_csv)):
+        if path is not None and str(path) != "-":
+            report.write_text(path, write(result))
+    if plot_file is not None:
+        report.write_plot(result, plot_file)
+    if result.exit_code:
+        raise click.exceptions.Exit(result.exit_code)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="vagrantkit")

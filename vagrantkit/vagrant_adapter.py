@@ -66,3 +66,46 @@ class VagrantAdapter:
     def validate(self) -> runner.Completed:
         """``vagrant validate --ignore-provider`` in the project folder."""
         return self.run(["vagrant", "validate", "--ignore-provider"], cwd=self.root, timeout=60, env=self.env)
+
+    # -- verbs for `bench`: all through the subprocess seam, so each has a timeout
+
+    def status(self) -> list[MachineStatus]:
+        """Each machine's state (``running``, ``poweroff``, ``not_created``...) and provider."""
+        out = self.run(["vagrant", "status", "--machine-readable"], cwd=self.root, timeout=120, env=self.env)
+        if not out.ok:
+            raise CommandError(f"vagrant status failed: {(out.stderr or out.stdout).strip()}")
+        return [MachineStatus(s.name, s.state, s.provider) for s in self._python_vagrant()._parse_status(out.stdout)]
+
+    def up(self, machine: str) -> None:
+        """``vagrant up MACHINE`` (booting and mounting NFS can take minutes)."""
+        out = self.run(["vagrant", "up", machine], cwd=self.root, timeout=1800, env=self.env)
+        if not out.ok:
+            raise CommandError(f"vagrant up {machine} failed: {(out.stderr or out.stdout).strip()[-500:]}")
+
+    def ssh(
+        self, command: str, *, machine: str | None = None, input: str | None = None, timeout: float = 600
+    ) -> runner.Completed:
+        """``vagrant ssh [MACHINE] -c COMMAND`` with ``input`` on its stdin; the exit code is the command's."""
+        argv = ["vagrant", "ssh", *([machine] if machine else []), "-c", command]
+        return self.run(argv, cwd=self.root, timeout=timeout, env=self.env, input=input)
+
+    def machine_id(self, machine: str, provider: str) -> str | None:
+        """The provider's id for the machine (VirtualBox's VM UUID), from ``.vagrant/machines``."""
+        path = self.root / ".vagrant" / "machines" / machine / provider / "id"
+        try:
+            return path.read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
+
+    def transient_share(self, vm_id: str, name: str, host_path: Path, *, add: bool) -> runner.Completed:
+        """Add (or remove) a transient VirtualBox shared folder on a running VM, through VBoxManage."""
+        argv = ["VBoxManage", "sharedfolder", "add" if add else "remove", vm_id, "--name", name]
+        argv += ["--hostpath", str(host_path), "--transient"] if add else ["--transient"]
+        return self.run(argv, timeout=60, env=self.env)
+
+
+@dataclass(frozen=True)
+class MachineStatus:
+    name: str
+    state: str
+    provider: str

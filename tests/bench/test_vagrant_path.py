@@ -1,0 +1,185 @@
+"""bench inside a Vagrant guest, tested at the subprocess seam under the real adapter.
+
+The fake plays `vagrant` and `VBoxManage`; its "guest" is this machine: `vagrant ssh -c "python3 - ARGS"`
+really runs the runner sent on stdin (with HOME pointing at a temporary "guest disk"), so the
+whole path from status to the analysed result runs, except the hypervisor.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pytest
+
+from tests.bench.conftest import scratch_left
+from vagrantkit.bench.core import BenchOptions
+from vagrantkit.bench.guest import run_in_vagrant
+from vagrantkit.bench.transport import BenchInterrupted
+from vagrantkit.runner import Completed
+from vagrantkit.vagrant_adapter import VagrantAdapter
+
+VM_ID = "0c4d5e1f-aaaa-bbbb-cccc-123456789abc"
+
+
+class FakeVagrant:
+    """The subprocess seam, answering as `vagrant` and `VBoxManage` would."""
+
+    def __init__(self, root: Path, *, provider: str = "virtualbox", state: str = "poweroff", mount_ok: bool = True) -> None:
+        self.root = root
+        self.provider = provider
+        self.state = state
+        self.mount_ok = mount_ok
+        self.home = root / "guest-home"
+        self.nfs = root / "host-project"  # the NFS folder serves the host's project folder
+        self.mnt = root / "mnt"
+        for d in (self.home, self.nfs, self.mnt):
+            d.mkdir()
+        self.mounts = f"/dev/sda1 / ext4 rw,relatime 0 0\n192.168.56.1:{self.nfs} {self.nfs} nfs rw,vers=3,nolock,actimeo=1 0 0\n"
+        self.runner_exit: int | None = None
+        self.calls: list[list[str]] = []
+
+    def __call__(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: float = 30,
+        cwd: Path | None = None,
+        env: Any = None,
+        input: str | None = None,
+    ) -> Completed:
+        argv = [str(a) for a in argv]
+        self.calls.append(argv)
+
+        def done(code: int = 0, out: str = "", err: str = "") -> Completed:
+            return Completed(tuple(argv), code, out, err)
+
+        if argv[:2] == ["vagrant", "status"]:
+            lines = [f"1,default,provider-name,{self.provider}", f"1,default,state,{self.state}"]
+            return done(out="\n".join(lines) + "\n")
+        if argv[:2] == ["vagrant", "up"]:
+            self.state = "running"
+            return done()
+        if argv[0] == "VBoxManage":
+            return done()
+        assert argv[:4] == ["vagrant", "ssh", "default", "-c"], argv
+        command = argv[4]
+        if command == "cat /proc/mounts":
+            return done(out=self.mounts)
+        if command.startswith("python3 - "):
+            assert input is not None and input.startswith("#!/usr/bin/env python3")
+            if self.runner_exit is not None:
+                return done(self.runner_exit, err="runner.py: interrupted by SIGTERM; scratch folders removed\n")
+            proc = subprocess.run(
+                [sys.executable, "-I", "-", *shlex.split(command)[2:]],
+                input=input,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env={**os.environ, "HOME": str(self.home)},
+                check=False,
+            )
+            return done(proc.returncode, proc.stdout, proc.stderr)
+        words = shlex.split(command)
+        if "vboxsf" in words:
+            if not self.mount_ok:
+                return done(32, err="mount: unknown filesystem type 'vboxsf'")
+            Path(words[-1]).mkdir()  # stands in for the mount
+            return done()
+        if words[:2] == ["sudo", "umount"]:
+            Path(words[2]).rmdir()
+            return done()
+        if words[:2] == ["sudo", "rmdir"]:
+            return done()
+        raise AssertionError(f"unexpected guest command {command!r}")
+
+    def vbox(self) -> list[list[str]]:
+        return [c for c in self.calls if c[0] == "VBoxManage"]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    (root / ".vagrant/machines/default/virtualbox").mkdir(parents=True)
+    (root / ".vagrant/machines/default/virtualbox/id").write_text(VM_ID + "\n")
+    (root / "Vagrantfile").write_text('Vagrant.configure("2") { |c| c.vm.box = "bento/ubuntu-24.04" }\n')
+    return root
+
+
+def _bench(project: Path, fake: FakeVagrant) -> Any:
+    options = BenchOptions(project=project, size="20", reps=5, warmup=0, ops="stat,create,reloader")
+    notes: list[str] = []
+    result = run_in_vagrant(
+        options,
+        adapter=VagrantAdapter(project, run=fake),
+        notify=notes.append,
+        share_root=PurePosixPath(str(fake.mnt)),
+    )
+    return result, notes
+
+
+def test_bench_in_virtualbox_compares_disk_nfs_and_a_transient_vboxsf_share(project: Path, tmp_path: Path) -> None:
+    fake = FakeVagrant(tmp_path)
+    result, notes = _bench(project, fake)
+    assert notes[0] == "bench: starting default (vagrant up)..."
+    assert ["vagrant", "up", "default"] in fake.calls
+    assert [t.label for t in result.targets] == ["disk", "nfs", "vboxsf"]
+    assert result.baseline == "disk" and result.where == "vagrant:default (virtualbox)"
+    paths = {t.label: Path(t.path) for t in result.targets}
+    assert paths["disk"] == fake.home and paths["nfs"] == fake.nfs
+    assert paths["vboxsf"].parent == fake.mnt
+    name = paths["vboxsf"].name
+    add, remove = fake.vbox()
+    assert add == ["VBoxManage", "sharedfolder", "add", VM_ID, "--name", name, "--hostpath", str(fake.nfs), "--transient"]
+    assert remove == ["VBoxManage", "sharedfolder", "remove", VM_ID, "--name", name, "--transient"]
+    umount = next(i for i, c in enumerate(fake.calls) if "umount" in c[-1])
+    assert umount < fake.calls.index(remove)  # unmounted in the guest before the share goes away
+    assert not paths["vboxsf"].exists()
+    for row in result.rows:
+        assert {c.label for c in row.cells} == {"disk", "nfs", "vboxsf"}
+        assert all((c.ratio is None) == (c.label == "disk") for c in row.cells)
+    assert result.warnings == ()
+    assert scratch_left(fake.home, fake.nfs) == []
+
+
+def test_a_share_the_guest_cannot_mount_is_skipped_with_a_warning_and_removed(project: Path, tmp_path: Path) -> None:
+    fake = FakeVagrant(tmp_path, state="running", mount_ok=False)
+    result, _ = _bench(project, fake)
+    assert not any(c[:2] == ["vagrant", "up"] for c in fake.calls)
+    assert [t.label for t in result.targets] == ["disk", "nfs"]
+    assert result.warnings[0].startswith("vboxsf skipped: mounting it in the guest failed (are the Guest Additions installed?)")
+    assert [c[2] for c in fake.vbox()] == ["add", "remove"]
+
+
+def test_libvirt_measures_the_9p_folder_already_mounted(project: Path, tmp_path: Path) -> None:
+    fake = FakeVagrant(tmp_path, provider="libvirt", state="running")
+    share = tmp_path / "ninep"
+    share.mkdir()
+    fake.mounts += f"vagrant0 {share} 9p rw,trans=virtio,version=9p2000.L 0 0\n"
+    result, _ = _bench(project, fake)
+    assert [t.label for t in result.targets] == ["disk", "nfs", "9p"]
+    assert fake.vbox() == []
+
+
+def test_a_guest_run_stopped_by_a_signal_still_removes_the_share(project: Path, tmp_path: Path) -> None:
+    fake = FakeVagrant(tmp_path, state="running")
+    fake.runner_exit = 143
+    with pytest.raises(BenchInterrupted) as caught:
+        _bench(project, fake)
+    assert caught.value.exit_code == 143
+    assert [c[2] for c in fake.vbox()] == ["add", "remove"]
+    assert list(fake.mnt.iterdir()) == []
+
+
+def test_bench_without_local_needs_a_vagrantfile(cli_runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli_runner("bench", "--profile", "quick")
+    assert result.exit_code == 1
+    assert f"Error: no Vagrantfile in {tmp_path}" in result.stderr
+    assert "--local PATH" in result.stderr
+    assert os.listdir(tmp_path) == []
