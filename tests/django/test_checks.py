@@ -100,7 +100,9 @@ threading.Thread(target=old).start()
 """
     first, second = run(thread_connections, context(project(tmp_path, code)))
     assert (first.status, first.key) == (Status.FAIL, "shop/background.py:20")
-    assert first.message.endswith("and closes its connection only when nothing raises")
+    assert first.message.endswith(
+        "and does not close its connection on every exit path (an exception or a return skips the close)"
+    )
     assert first.fix is not None and first.fix.text.startswith("Move the close into a finally block")
     assert (second.status, second.key) == (Status.WARN, "shop/background.py:21")
 

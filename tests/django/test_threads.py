@@ -544,3 +544,29 @@ async def view(request):
         (11, ThreadKind.POOL, "count", True),
         (13, ThreadKind.POOL, "count", True),
     ]
+
+
+def test_an_early_return_before_the_close_leaks(tmp_path: Path) -> None:
+    code = """\
+import threading
+
+from django.db import connections
+
+from .models import Book
+
+
+def work(flag):
+    if flag:
+        return Book.objects.count()
+    Book.objects.first()
+    connections.close_all()
+
+
+threading.Thread(target=work, args=(True,)).start()
+"""
+    entry = only(tmp_path, code)
+    assert (entry.orm, entry.closing, entry.leaks) == (
+        OrmUse("shop/work.py", 10, "Book.objects"),
+        Closing.HAPPY_PATH,
+        True,
+    )

@@ -75,7 +75,7 @@ class Closing(str, enum.Enum):
     NOT_NEEDED = "not-needed"  # it never touches the ORM
     FINALLY = "finally"  # closed on every exit path
     OBSOLETE_ONLY = "obsolete-only"  # close_old_connections(): only when CONN_MAX_AGE has expired
-    HAPPY_PATH = "happy-path"  # closed, but not when an exception escapes
+    HAPPY_PATH = "happy-path"  # closed, but an exception or an early return skips the close
     NEVER = "never"
 
 
@@ -410,7 +410,7 @@ class _Analyzer:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue  # defined here, run later (if at all)
             if isinstance(stmt, _TRY):
-                closer = self._closer_in(func, stmt.finalbody)
+                closer = self.closer_in(func, stmt.finalbody)
                 inner = _stronger(covered, closer)
                 self._scan_block(func, stmt.body, state, inner)
                 for handler in stmt.handlers:
@@ -519,7 +519,7 @@ class _Analyzer:
             for n in ast.walk(loop)
         )
 
-    def _closer_in(self, func: _Func, body: list[ast.stmt]) -> Closing | None:
+    def closer_in(self, func: _Func, body: list[ast.stmt]) -> Closing | None:
         """The strongest closer a block runs (a ``finally`` body)."""
         found: Closing | None = None
         for stmt in body:
@@ -542,13 +542,13 @@ class _Analyzer:
             for node in ast.walk(target.node):
                 if isinstance(node, _TRY):
                     owner = self.project.funcs.get(id(target.node), target)
-                    found = _stronger(found, self._closer_in(owner, node.finalbody))
+                    found = _stronger(found, self.closer_in(owner, node.finalbody))
             return found
         cls = self.project.resolve_class(func.module, expr)
         if cls is not None:
             for stmt in cls[1].body:
                 if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name in ("__exit__", "__aexit__"):
-                    return self._closer_in(self.project.funcs[id(stmt)], stmt.body)
+                    return self.closer_in(self.project.funcs[id(stmt)], stmt.body)
         return None
 
     # -- calls --
@@ -862,7 +862,7 @@ def _runs_target(analyzer: _Analyzer, module: _Module, cls: ast.ClassDef) -> tup
     func = analyzer.project.funcs[id(run)]
     for node in ast.walk(run):
         if isinstance(node, _TRY) and any(_is_super_run(n) for s in node.body for n in ast.walk(s)):
-            return True, analyzer._closer_in(func, node.finalbody)
+            return True, analyzer.closer_in(func, node.finalbody)
     return any(_is_super_run(n) for n in ast.walk(run)), None
 
 

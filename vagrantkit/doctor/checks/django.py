@@ -87,7 +87,7 @@ def _leak_fix(entry: ThreadEntry) -> Fix:
 def _leak_finding(entry: ThreadEntry) -> Finding:
     where = f"{entry.path}:{entry.line}"
     if entry.closing is Closing.HAPPY_PATH:
-        verdict = "and closes its connection only when nothing raises"
+        verdict = "and does not close its connection on every exit path (an exception or a return skips the close)"
     else:
         verdict = "and never closes its database connection"
     details = [
