@@ -92,6 +92,10 @@ class Host(abc.ABC):
         """The text of a file, or None when it is missing or unreadable."""
 
     @abc.abstractmethod
+    def exists(self, path: str) -> bool:
+        """Whether anything (file, folder, device) is at ``path``."""
+
+    @abc.abstractmethod
     def is_file(self, path: str) -> bool:
         """Whether ``path`` is an existing file."""
 
@@ -246,6 +250,9 @@ class LocalHost(Host):
             return Path(path).read_text(encoding="utf-8", errors="replace")
         except OSError:
             return None
+
+    def exists(self, path: str) -> bool:
+        return Path(path).exists()
 
     def is_file(self, path: str) -> bool:
         return Path(path).is_file()

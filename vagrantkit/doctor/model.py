@@ -317,7 +317,11 @@ class DoctorContext:
         def compute() -> str | None:
             if self.vagrantfile is None:
                 return None
-            return self.host.read_text(str(self.vagrantfile))
+            # The project's own file, read where doctor was pointed at it (not a host fact).
+            try:
+                return self.vagrantfile.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                return None
 
         return self.cached("vagrantfile.text", compute)
 

@@ -186,7 +186,8 @@ def _share(ctx: DoctorContext, root: Path) -> SharedProject | None:
         guest = guest_share(root, lambda: ctx.host.read_text("/proc/mounts"), ctx.host.environ)
     if guest is not None or ctx.vagrantfile is None:
         return guest
-    return host_share(root, ctx.vagrantfile)
+    text = ctx.vagrantfile_text()
+    return host_share(root, ctx.vagrantfile, text) if text is not None else None
 
 
 @_django_check("django.shared-folder", "Dev server on a shared folder")

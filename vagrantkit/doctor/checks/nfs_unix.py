@@ -1,3 +1,179 @@
-"""Checks: nfs_unix."""
+"""macOS and Linux NFS checks: an NFS server, /etc/exports, password-less sudo, no vagrant-winnfsd.
+
+Facts from Vagrant's host plugins (plugins/hosts/{linux,bsd}/cap/nfs.rb) and its NFS docs: on
+Linux Vagrant writes /tmp/vagrant-exports, `chown`s it and `mv`s it over /etc/exports, then runs
+`exportfs -ar` or starts the NFS service; on macOS it appends with `tee -a /etc/exports`, removes
+its block with `sed -E -e ... -ibak /etc/exports` and runs `nfsd restart`. Each of those runs
+through sudo unless the sudoers lines below let them run without a password.
+"""
 
 from __future__ import annotations
+
+from vagrantkit.doctor.checks.common import WINNFSD, install_command, linux_family
+from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, check
+from vagrantkit.host import OS
+
+EXPORTS = "/etc/exports"
+SUDOERS_FILE = "/etc/sudoers.d/vagrant-nfs"
+
+LINUX_SUDOERS = (
+    r"Cmnd_Alias VAGRANT_EXPORTS_CHOWN = /bin/chown 0\:0 /tmp/vagrant-exports",
+    "Cmnd_Alias VAGRANT_EXPORTS_MV = /bin/mv -f /tmp/vagrant-exports /etc/exports",
+    "Cmnd_Alias VAGRANT_NFSD_CHECK = /usr/bin/systemctl status --no-pager nfs-server.service",
+    "Cmnd_Alias VAGRANT_NFSD_START = /usr/bin/systemctl start nfs-server.service",
+    "Cmnd_Alias VAGRANT_NFSD_APPLY = /usr/sbin/exportfs -ar",
+    "{group} ALL=(root) NOPASSWD: VAGRANT_EXPORTS_CHOWN, VAGRANT_EXPORTS_MV, VAGRANT_NFSD_CHECK, "
+    "VAGRANT_NFSD_START, VAGRANT_NFSD_APPLY",
+)
+MACOS_SUDOERS = (
+    "Cmnd_Alias VAGRANT_EXPORTS_ADD = /usr/bin/tee -a /etc/exports",
+    "Cmnd_Alias VAGRANT_NFSD = /sbin/nfsd restart",
+    "Cmnd_Alias VAGRANT_EXPORTS_REMOVE = /usr/bin/sed -E -e /*/ d -ibak /etc/exports",
+    "{group} ALL=(root) NOPASSWD: VAGRANT_EXPORTS_ADD, VAGRANT_NFSD, VAGRANT_EXPORTS_REMOVE",
+)
+# The commands Vagrant runs with sudo, as `sudo -n -l` is asked about them.
+LINUX_COMMANDS = (
+    ("/bin/chown", "0:0", "/tmp/vagrant-exports"),
+    ("/bin/mv", "-f", "/tmp/vagrant-exports", "/etc/exports"),
+    ("/usr/sbin/exportfs", "-ar"),
+)
+MACOS_COMMANDS = (("/usr/bin/tee", "-a", "/etc/exports"), ("/sbin/nfsd", "restart"))
+
+
+def _unix_only(ctx: DoctorContext) -> Finding | None:
+    if ctx.host.os in (OS.LINUX, OS.MACOS):
+        return None
+    return Finding.skip("macOS and Linux hosts only")
+
+
+def find_exportfs(ctx: DoctorContext) -> str | None:
+    """exportfs on PATH or in the sbin folders (often not on a user's PATH)."""
+    found = ctx.host.which("exportfs")
+    if found:
+        return found
+    return next((p for p in ("/usr/sbin/exportfs", "/sbin/exportfs") if ctx.host.is_file(p)), None)
+
+
+@check("nfs.server", "NFS server", Category.NFS)
+def nfs_server(ctx: DoctorContext) -> Finding:
+    if (skip := _unix_only(ctx)) is not None:
+        return skip
+    host = ctx.host
+    if host.os is OS.MACOS:
+        if host.which("nfsd") or host.is_file("/sbin/nfsd"):
+            return Finding.passed("nfsd is available (part of macOS)")
+        return Finding.fail(
+            "nfsd was not found (it ships with macOS)",
+            fix=Fix("Restore /sbin/nfsd (reinstall or update macOS).", ()),
+        )
+    exportfs = find_exportfs(ctx)
+    kernel = (
+        host.exists("/proc/fs/nfsd")
+        or "nfsd" in (host.read_text("/proc/filesystems") or "")
+        or bool(host.glob(f"/lib/modules/{host.release}/kernel/fs/nfsd/nfsd.ko*"))
+        or bool(host.glob(f"/usr/lib/modules/{host.release}/kernel/fs/nfsd/nfsd.ko*"))
+    )
+    package = {"debian": "nfs-kernel-server", "fedora": "nfs-utils", "arch": "nfs-utils", "suse": "nfs-kernel-server"}
+    if exportfs is None:
+        commands = install_command(host, package)
+        family = linux_family(host)
+        start = "sudo systemctl enable --now nfs-server"
+        return Finding.fail(
+            "no NFS server: exportfs was not found",
+            fix=Fix(
+                f"Vagrant exports the project with the kernel NFS server. Install it ({package.get(family, 'nfs-kernel-server or nfs-utils')}) and start it:",
+                (*commands, start),
+            ),
+        )
+    if not kernel:
+        return Finding.fail(
+            f"exportfs is installed ({exportfs}) but this kernel ({host.release}) has no nfsd module",
+            fix=Fix(
+                "The kernel NFS server is a kernel module; this kernel does not have it (containers, WSL 1 and "
+                "some minimal kernels). Run Vagrant on a host whose kernel has nfsd, or load it:",
+                ("sudo modprobe nfsd",),
+            ),
+        )
+    return Finding.passed(f"kernel NFS server ({exportfs})")
+
+
+@check("nfs.exports", "/etc/exports", Category.NFS)
+def exports_file(ctx: DoctorContext) -> Finding:
+    if (skip := _unix_only(ctx)) is not None:
+        return skip
+    if ctx.host.is_file(EXPORTS):
+        text = ctx.host.read_text(EXPORTS)
+        if text is None:
+            return Finding.passed(f"{EXPORTS} exists (not readable by this user)")
+        blocks = text.count("# VAGRANT-BEGIN")
+        return Finding.passed(f"{EXPORTS} exists ({blocks} Vagrant export block(s))")
+    return Finding.warn(
+        f"{EXPORTS} does not exist",
+        fix=Fix(
+            "Vagrant adds its exports to this file and the NFS server reads it at start; create it empty:",
+            (f"sudo touch {EXPORTS}",),
+        ),
+    )
+
+
+def sudoers_lines(ctx: DoctorContext) -> tuple[str, ...]:
+    """The sudoers lines Vagrant's NFS needs on this host, for the admin group of this OS."""
+    if ctx.host.os is OS.MACOS:
+        return tuple(line.format(group="%admin") for line in MACOS_SUDOERS)
+    group = "%wheel" if linux_family(ctx.host) in ("fedora", "arch", "suse") else "%sudo"
+    return tuple(line.format(group=group) for line in LINUX_SUDOERS)
+
+
+@check("nfs.sudoers", "Password-less sudo for NFS", Category.NFS)
+def sudoers(ctx: DoctorContext) -> Finding:
+    if (skip := _unix_only(ctx)) is not None:
+        return skip
+    if ctx.host.uid == 0:
+        return Finding.passed("running as root: Vagrant needs no sudo")
+    if ctx.host.which("sudo") is None:
+        return Finding.warn(
+            "sudo is not installed: Vagrant cannot edit /etc/exports",
+            fix=Fix("Install sudo (as root) and add yourself to the admin group (sudo, wheel or admin)."),
+        )
+    commands = MACOS_COMMANDS if ctx.host.os is OS.MACOS else LINUX_COMMANDS
+    missing = []
+    for command in commands:
+        done = ctx.host.run(["sudo", "-n", "-l", *command], timeout=10)
+        if done is None or not done.ok:
+            missing.append(" ".join(command))
+    if not missing:
+        return Finding.passed("sudo runs Vagrant's NFS commands without a password")
+    lines = sudoers_lines(ctx)
+    body = "\n".join(lines)
+    return Finding.warn(
+        f"sudo asks for a password for {len(missing)} of Vagrant's NFS commands",
+        fix=Fix(
+            "`vagrant up` then stops to ask for your password (and scripts hang). Allow exactly these commands "
+            f"without a password, in {SUDOERS_FILE} (checked by visudo):",
+            (
+                f"sudo tee {SUDOERS_FILE} <<'EOF'\n{body}\nEOF",
+                f"sudo chmod 0440 {SUDOERS_FILE}",
+                f"sudo visudo -cf {SUDOERS_FILE}",
+            ),
+        ),
+        details=tuple(f"needs a password: sudo {m}" for m in missing),
+    )
+
+
+@check("nfs.winnfsd-unix", "vagrant-winnfsd on macOS/Linux", Category.NFS)
+def winnfsd_on_unix(ctx: DoctorContext) -> Finding:
+    if ctx.host.is_windows:
+        return Finding.skip("not a macOS/Linux host")
+    installed = ctx.has_plugin(WINNFSD)
+    if installed is None:
+        return Finding.skip("Vagrant's plugins are unknown")
+    if not installed:
+        return Finding.passed("not installed (it belongs on Windows hosts only)")
+    return Finding.fail(
+        "vagrant-winnfsd is installed on a non-Windows host",
+        fix=Fix(
+            "The plugin replaces Vagrant's NFS synced-folder type with its Windows one, which breaks NFS on "
+            "macOS and Linux (hashicorp/vagrant#12902). Remove it:",
+            (f"vagrant plugin uninstall {WINNFSD}",),
+        ),
+    )

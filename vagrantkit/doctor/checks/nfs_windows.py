@@ -1,3 +1,327 @@
-"""Checks: nfs_windows."""
+"""Windows NFS checks: vagrant-winnfsd, its WinNFSd executable, firewall rule, ports, process, nfspaths.
+
+Facts from the plugin (winnfsd/vagrant-winnfsd): it ships ``bin/winnfsd.exe``; on every Vagrant
+start it adds the firewall rules ``VagrantWinNFSd-<version>`` (in and out, profile=any); it keeps
+the exported paths in ``<Vagrant home>\\nfspaths`` between ``# VAGRANT-BEGIN: <uid> <machine id>``
+and ``# VAGRANT-END`` markers; ``nfsservice.bat start`` does nothing when a winnfsd.exe is already
+running, so a leftover daemon keeps serving the old path list. WinNFSd listens on 111 (portmap),
+1058 (mount) and 2049 (NFS).
+"""
 
 from __future__ import annotations
+
+import csv
+import re
+
+from vagrantkit.doctor.checks.common import WINNFSD, uses_nfs, version_tuple
+from vagrantkit.doctor.checks.provider import virtualbox
+from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, check
+
+PORTS = {111: "portmap", 1058: "mount", 2049: "nfs"}
+INSTALL = "vagrant plugin install vagrant-winnfsd"
+# Vagrant >= 2.2.10 no longer ignores NFS folders on Windows hosts (hashicorp/vagrant GH-11631):
+# without the plugin `vagrant up` stops with "It appears your machine doesn't support NFS".
+NFS_ENFORCED = (2, 2, 10)
+# Beyond this many export blocks the file is no longer what one project needs (pruning failed).
+NFSPATHS_MAX_BLOCKS = 10
+NFSPATHS_MAX_BYTES = 16 * 1024
+
+
+def _windows_only(ctx: DoctorContext) -> Finding | None:
+    return None if ctx.host.is_windows else Finding.skip("Windows hosts only")
+
+
+def plugin_version(ctx: DoctorContext) -> str | None:
+    """The installed vagrant-winnfsd version, from `vagrant plugin list` or the gem folder."""
+    for plugin in ctx.plugins() or ():
+        if plugin.name == WINNFSD:
+            return plugin.version.split(",")[0].strip()
+    exe = winnfsd_exe(ctx)
+    m = re.search(r"vagrant-winnfsd-(\d[\w.]*)", exe or "")
+    return m[1] if m else None
+
+
+def winnfsd_exe(ctx: DoctorContext) -> str | None:
+    """The plugin's winnfsd.exe (newest version), else a standalone WinNFSd on PATH."""
+
+    def compute() -> str | None:
+        host = ctx.host
+        pattern = str(host.vagrant_home() / "gems" / "*" / "gems" / "vagrant-winnfsd-*" / "bin" / "winnfsd.exe")
+        found = sorted(host.glob(pattern), key=lambda p: version_tuple(re.sub(r".*vagrant-winnfsd-", "", p)))
+        return found[-1] if found else host.which("winnfsd")
+
+    return ctx.cached("winnfsd.exe", compute)
+
+
+def processes(ctx: DoctorContext) -> dict[int, str] | None:
+    """PID -> image name from ``tasklist /fo csv /nh`` (once per run)."""
+
+    def compute() -> dict[int, str] | None:
+        out = ctx.host.output(["tasklist", "/fo", "csv", "/nh"], timeout=15)
+        if out is None:
+            return None
+        table = {}
+        for row in csv.reader(out.splitlines()):
+            if len(row) >= 2 and row[1].isdigit():
+                table[int(row[1])] = row[0]
+        return table
+
+    return ctx.cached("tasklist", compute)
+
+
+def listeners(ctx: DoctorContext) -> list[tuple[str, str, int, int]] | None:
+    """(protocol, address, port, pid) of listening TCP and bound UDP sockets, from ``netstat -ano``."""
+
+    def compute() -> list[tuple[str, str, int, int]] | None:
+        out = ctx.host.output(["netstat", "-ano"], timeout=20)
+        if out is None:
+            return None
+        found = []
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) >= 4 and parts[0] in ("TCP", "UDP") and parts[-1].isdigit():
+                if parts[0] == "TCP" and (len(parts) < 5 or parts[3] != "LISTENING"):
+                    continue
+                address, _, port = parts[1].rpartition(":")
+                if port.isdigit():
+                    found.append((parts[0], address, int(port), int(parts[-1])))
+        return found
+
+    return ctx.cached("netstat", compute)
+
+
+def firewall_rules(ctx: DoctorContext, name: str) -> list[dict[str, str]] | None:
+    """The rules called ``name`` (``netsh advfirewall firewall show rule``), [] when none; None when netsh failed."""
+
+    def compute() -> list[dict[str, str]] | None:
+        done = ctx.host.run(["netsh", "advfirewall", "firewall", "show", "rule", f"name={name}"], timeout=15)
+        if done is None:
+            return None
+        rules: list[dict[str, str]] = []
+        for line in done.stdout.splitlines():
+            key, sep, value = line.partition(":")
+            if not sep or key.startswith("-"):
+                continue
+            key, value = key.strip(), value.strip()
+            if key == "Rule Name":
+                rules.append({})
+            if rules:
+                rules[-1][key] = value
+        return rules
+
+    return ctx.cached(f"netsh:{name}", compute)
+
+
+@check("nfs.winnfsd-plugin", "vagrant-winnfsd plugin", Category.NFS)
+def winnfsd_plugin(ctx: DoctorContext) -> Finding:
+    if (skip := _windows_only(ctx)) is not None:
+        return skip
+    version = ctx.vagrant_version()
+    if version is None:
+        return Finding.skip("Vagrant is not installed")
+    installed = ctx.has_plugin(WINNFSD)
+    if installed is None:
+        return Finding.skip("`vagrant plugin list` failed (see vagrant.plugins)")
+    if installed:
+        return Finding.passed(f"vagrant-winnfsd {plugin_version(ctx)} installed")
+    nfs = uses_nfs(ctx)
+    fix = Fix("Windows has no NFS server Vagrant can drive; the plugin brings WinNFSd. Install it:", (INSTALL,))
+    if version_tuple(version) >= NFS_ENFORCED:
+        message = (
+            f"not installed: with Vagrant {version} (>= 2.2.10) `vagrant up` stops with "
+            '"It appears your machine doesn\'t support NFS"'
+        )
+    else:
+        message = f"not installed: Vagrant {version} silently falls back to slow VirtualBox shared folders"
+    if nfs is False:
+        return Finding.warn(message + " (the Vagrantfile has no NFS folder yet)", fix=fix)
+    return Finding.fail(message, fix=fix) if version_tuple(version) >= NFS_ENFORCED else Finding.warn(message, fix=fix)
+
+
+@check("nfs.winnfsd-exe", "WinNFSd executable", Category.NFS)
+def winnfsd_executable(ctx: DoctorContext) -> Finding:
+    if (skip := _windows_only(ctx)) is not None:
+        return skip
+    exe = winnfsd_exe(ctx)
+    pattern = ctx.host.vagrant_home() / "gems" / "*" / "gems" / "vagrant-winnfsd-*" / "bin" / "winnfsd.exe"
+    if exe is not None:
+        return Finding.passed(exe)
+    if not ctx.has_plugin(WINNFSD):
+        return Finding.skip("vagrant-winnfsd is not installed (see nfs.winnfsd-plugin)")
+    return Finding.fail(
+        "vagrant-winnfsd is installed but winnfsd.exe is missing (often quarantined by antivirus)",
+        fix=Fix(
+            "Allow the file in your antivirus (restore it from quarantine and exclude the folder), then "
+            "reinstall the plugin so that the executable is back:",
+            (f"vagrant plugin uninstall {WINNFSD}", INSTALL),
+        ),
+        details=(f"looked for {pattern}",),
+    )
+
+
+def rule_name(ctx: DoctorContext) -> str | None:
+    version = plugin_version(ctx)
+    return f"VagrantWinNFSd-{version}" if version else None
+
+
+@check("nfs.winnfsd-firewall", "WinNFSd firewall rule", Category.NFS)
+def winnfsd_firewall(ctx: DoctorContext) -> Finding:
+    if (skip := _windows_only(ctx)) is not None:
+        return skip
+    name = rule_name(ctx)
+    if name is None:
+        return Finding.skip("vagrant-winnfsd is not installed")
+    rules = firewall_rules(ctx, name)
+    if rules is None:
+        return Finding.skip("could not run netsh")
+    exe = winnfsd_exe(ctx) or "winnfsd.exe"
+    add = (
+        f'netsh advfirewall firewall add rule name="{name}" dir=in action=allow protocol=any program="{exe}" profile=private',
+        f'netsh advfirewall firewall add rule name="{name}" dir=out action=allow protocol=any program="{exe}" profile=private',
+    )
+    inbound = [r for r in rules if r.get("Direction", "").lower() == "in"]
+    if not inbound:
+        return Finding.fail(
+            f"no inbound firewall rule {name}: Windows drops the guest's NFS requests and the mount hangs",
+            fix=Fix(
+                "The plugin adds the rule the first time Vagrant runs in a terminal opened as Administrator. "
+                "Add it yourself in an Administrator prompt:",
+                add,
+            ),
+        )
+    allowing = [r for r in inbound if r.get("Enabled", "").lower() == "yes" and r.get("Action", "").lower() == "allow"]
+    if not allowing:
+        return Finding.fail(
+            f"the inbound rule {name} is disabled or blocks",
+            fix=Fix(
+                "Enable it as an allowing rule (Administrator prompt):",
+                (f'netsh advfirewall firewall set rule name="{name}" dir=in new enable=yes action=allow',),
+            ),
+            details=tuple(f"{k}: {v}" for k, v in inbound[0].items()),
+        )
+    return Finding.passed(f"{name} allows inbound ({allowing[0].get('Profiles', '?')})")
+
+
+@check("nfs.winnfsd-ports", "NFS ports 111, 1058, 2049", Category.NFS)
+def winnfsd_ports(ctx: DoctorContext) -> Finding | list[Finding]:
+    if (skip := _windows_only(ctx)) is not None:
+        return skip
+    sockets = listeners(ctx)
+    names = processes(ctx)
+    if sockets is None or names is None:
+        return Finding.skip("could not run netstat or tasklist")
+    findings = []
+    held: dict[int, set[int]] = {}
+    for _proto, _address, port, pid in sockets:
+        if port in PORTS:
+            held.setdefault(port, set()).add(pid)
+    for port, pids in sorted(held.items()):
+        for pid in sorted(pids):
+            name = names.get(pid, "?")
+            if name.lower() == "winnfsd.exe":
+                continue
+            findings.append(
+                Finding.fail(
+                    f"port {port} ({PORTS[port]}) is held by {name} (PID {pid}): WinNFSd cannot start",
+                    fix=Fix(
+                        "Another NFS server or portmapper (Windows' Server for NFS, Hanewin, a second WinNFSd "
+                        "copy) owns the port. See which service it is and stop it, or end the process:",
+                        (f'tasklist /svc /fi "PID eq {pid}"', f"taskkill /pid {pid} /f"),
+                    ),
+                    key=str(port),
+                )
+            )
+    if findings:
+        return findings
+    free = [p for p in sorted(PORTS) if p not in held]
+    holder = [p for p in sorted(PORTS) if p in held]
+    parts = []
+    if free:
+        parts.append(f"{', '.join(map(str, free))} free")
+    if holder:
+        parts.append(f"{', '.join(map(str, holder))} held by winnfsd.exe")
+    return Finding.passed("; ".join(parts))
+
+
+def running_vms(ctx: DoctorContext) -> list[str] | None:
+    """UUIDs of running VirtualBox VMs (`VBoxManage list runningvms`), None when unknown."""
+    return _vbox_list(ctx, "runningvms")
+
+
+def all_vms(ctx: DoctorContext) -> list[str] | None:
+    """UUIDs of all registered VirtualBox VMs (`VBoxManage list vms`), None when unknown."""
+    return _vbox_list(ctx, "vms")
+
+
+def _vbox_list(ctx: DoctorContext, what: str) -> list[str] | None:
+    def compute() -> list[str] | None:
+        vbox = virtualbox(ctx)
+        if vbox is None:
+            return None
+        out = ctx.host.output([vbox.path, "list", what], timeout=15)
+        return None if out is None else re.findall(r"\{([0-9a-fA-F-]{36})\}", out)
+
+    return ctx.cached(f"vbox.{what}", compute)
+
+
+@check("nfs.winnfsd-process", "WinNFSd process", Category.NFS)
+def winnfsd_process(ctx: DoctorContext) -> Finding:
+    if (skip := _windows_only(ctx)) is not None:
+        return skip
+    names = processes(ctx)
+    if names is None:
+        return Finding.skip("could not run tasklist")
+    pids = sorted(pid for pid, name in names.items() if name.lower() == "winnfsd.exe")
+    if not pids:
+        return Finding.passed("not running (Vagrant starts it at `vagrant up`)")
+    stop = ("taskkill /f /im winnfsd.exe",)
+    if len(pids) > 1:
+        return Finding.warn(
+            f"{len(pids)} winnfsd.exe processes (PIDs {', '.join(map(str, pids))}) fight over the same ports",
+            fix=Fix("Stop them all; the next `vagrant up` starts one:", stop),
+        )
+    running = running_vms(ctx)
+    if running is not None and not running:
+        return Finding.warn(
+            f"winnfsd.exe (PID {pids[0]}) is running but no VM is: a stale daemon",
+            fix=Fix(
+                "Vagrant only starts WinNFSd when none is running, so this one keeps serving the exports of an "
+                'earlier `vagrant up`; a new or moved project then fails to mount ("access denied by server"). '
+                "Stop it; the next `vagrant up` starts a fresh one:",
+                stop,
+            ),
+        )
+    return Finding.passed(f"running (PID {pids[0]})")
+
+
+@check("nfs.winnfsd-nfspaths", "WinNFSd exports file (nfspaths)", Category.NFS)
+def winnfsd_nfspaths(ctx: DoctorContext) -> Finding:
+    if (skip := _windows_only(ctx)) is not None:
+        return skip
+    path = str(ctx.host.vagrant_home() / "nfspaths")
+    text = ctx.host.read_text(path)
+    if text is None:
+        return Finding.passed(f"{path} not there yet (the first NFS `vagrant up` writes it)")
+    blocks = re.findall(r"^# VAGRANT-BEGIN:(?: \d+)? ([A-Za-z0-9-]+)\s*$(.*?)^# VAGRANT-END", text, re.M | re.S)
+    info = ctx.host.stat(path)
+    size = info.size if info else len(text.encode())
+    known = all_vms(ctx)
+    stale = []
+    for machine, body in blocks:
+        folders = [line.strip() for line in body.splitlines() if line.strip()]
+        gone = [f for f in folders if not ctx.host.is_dir(f)]
+        if (known is not None and machine.lower() not in {k.lower() for k in known}) or gone:
+            stale.append(machine)
+    fix = Fix(
+        "WinNFSd reads this list at start; exports of deleted VMs or moved folders linger and slow it down. "
+        "Stop WinNFSd and delete the file; the next `vagrant up` writes the exports it needs:",
+        ("taskkill /f /im winnfsd.exe", f'del "{path}"'),
+    )
+    details = tuple(f"machine {m}" for m, _ in blocks)
+    if stale:
+        return Finding.warn(
+            f"{len(stale)} of {len(blocks)} export block(s) are stale (VM or folder gone)", fix=fix, details=details
+        )
+    if len(blocks) > NFSPATHS_MAX_BLOCKS or size > NFSPATHS_MAX_BYTES:
+        return Finding.warn(f"{path} is large ({len(blocks)} export blocks, {size} bytes)", fix=fix, details=details)
+    return Finding.passed(f"{len(blocks)} export block(s), none stale", details=details)

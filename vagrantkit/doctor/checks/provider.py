@@ -1,3 +1,257 @@
-"""Checks: provider."""
+"""Provider checks: VirtualBox (found, version, Hyper-V next to it, host-only range), libvirt when chosen."""
 
 from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from vagrantkit.doctor.checks.common import install_command, vagrantfile_facts, version_tuple
+from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, check
+from vagrantkit.host import OS, Host
+
+# The first Vagrant release that drives each VirtualBox line (hashicorp/vagrant CHANGELOG:
+# 7.0 GH-12947 in 2.3.2, 7.1 GH-13513 in 2.4.2, 7.2 GH-13709 in 2.4.9).
+VAGRANT_FOR_VIRTUALBOX: dict[tuple[int, ...], tuple[int, ...]] = {
+    (7, 0): (2, 3, 2),
+    (7, 1): (2, 4, 2),
+    (7, 2): (2, 4, 9),
+}
+# VirtualBox >= 6.1.28 on Linux and macOS only lets host-only networks use these ranges unless
+# /etc/vbox/networks.conf says otherwise (VirtualBox manual, "Host-Only Networking").
+DEFAULT_HOSTONLY = "192.168.56.0/21"
+NETWORKS_CONF = "/etc/vbox/networks.conf"
+
+
+@dataclass(frozen=True)
+class VirtualBox:
+    path: str
+    version: str  # "7.0.14r161095"
+
+
+def _vboxmanage_candidates(host: Host) -> list[str]:
+    if host.is_windows:
+        folders = []
+        for var in ("VBOX_MSI_INSTALL_PATH", "VBOX_INSTALL_PATH"):  # set by the VirtualBox installer
+            folders += [f for f in (host.env(var) or "").split(";") if f]
+        folders.append((host.env("ProgramFiles") or "C:\\Program Files") + "\\Oracle\\VirtualBox")
+        return [str(host.path(f, "VBoxManage.exe")) for f in folders]
+    if host.wsl:
+        return ["/mnt/c/Program Files/Oracle/VirtualBox/VBoxManage.exe"]
+    if host.os is OS.MACOS:
+        return ["/usr/local/bin/VBoxManage", "/Applications/VirtualBox.app/Contents/MacOS/VBoxManage"]
+    return ["/usr/bin/VBoxManage", "/usr/local/bin/VBoxManage"]
+
+
+def find_vboxmanage(host: Host) -> str | None:
+    """VBoxManage on PATH, in the installer's variables, the registry, or the default install folder."""
+    found = host.which("VBoxManage") or (host.which("VBoxManage.exe") if host.wsl else None)
+    if found:
+        return found
+    for candidate in _vboxmanage_candidates(host):
+        if host.is_file(candidate):
+            return candidate
+    if host.is_windows:
+        folder = host.registry_value(r"HKLM\SOFTWARE\Oracle\VirtualBox", "InstallDir")
+        if folder and host.is_file(str(host.path(folder, "VBoxManage.exe"))):
+            return str(host.path(folder, "VBoxManage.exe"))
+    return None
+
+
+def virtualbox(ctx: DoctorContext) -> VirtualBox | None:
+    """VBoxManage and its version (looked up once per run), or None when VirtualBox is missing."""
+
+    def compute() -> VirtualBox | None:
+        path = find_vboxmanage(ctx.host)
+        if path is None:
+            return None
+        out = ctx.host.output([path, "--version"], timeout=15)
+        return VirtualBox(path, (out or "").strip().splitlines()[-1] if out and out.strip() else "")
+
+    return ctx.cached("virtualbox", compute)
+
+
+def chosen_providers(ctx: DoctorContext) -> set[str]:
+    """Providers the Vagrantfile configures, plus VAGRANT_DEFAULT_PROVIDER."""
+    facts = vagrantfile_facts(ctx)
+    chosen = set(facts.providers) if facts else set()
+    if ctx.host.env("VAGRANT_DEFAULT_PROVIDER"):
+        chosen.add(ctx.host.env("VAGRANT_DEFAULT_PROVIDER") or "")
+    return chosen
+
+
+def _install_virtualbox(ctx: DoctorContext) -> Fix:
+    commands = install_command(
+        ctx.host,
+        {"windows": "Oracle.VirtualBox", "macos": "--cask virtualbox", "fedora": "VirtualBox", "arch": "virtualbox"},
+    )
+    text = "Install VirtualBox from https://www.virtualbox.org/wiki/Downloads"
+    if ctx.host.os is OS.LINUX:
+        text += " (Debian and Ubuntu: the virtualbox-7.x package from Oracle's apt repository)"
+    return Fix(text + ", then open a new terminal.", commands)
+
+
+@check("provider.virtualbox", "VirtualBox", Category.PROVIDER)
+def virtualbox_installed(ctx: DoctorContext) -> Finding:
+    chosen = chosen_providers(ctx)
+    vbox = virtualbox(ctx)
+    if vbox is None:
+        if chosen and "virtualbox" not in chosen:
+            return Finding.skip(f"not used (provider: {', '.join(sorted(chosen))})")
+        where = "on PATH" + (
+            ", in VBOX_MSI_INSTALL_PATH, the registry or %ProgramFiles%" if ctx.host.is_windows else ""
+        )
+        return Finding.fail(f"VBoxManage was not found {where}", fix=_install_virtualbox(ctx))
+    version = version_tuple(vbox.version)
+    if not version:
+        return Finding.fail(
+            f"`{vbox.path} --version` gave no version",
+            fix=Fix(
+                "VBoxManage runs but does not answer; usually its kernel driver is not loaded. Reinstall "
+                "VirtualBox, or on Linux rebuild the driver:",
+                ("sudo /sbin/vboxconfig",) if ctx.host.os is OS.LINUX else (),
+            ),
+        )
+    needed = VAGRANT_FOR_VIRTUALBOX.get(version[:2])
+    have = version_tuple(ctx.vagrant_version())
+    if needed and have and have < needed:
+        need = ".".join(map(str, needed))
+        return Finding.fail(
+            f"VirtualBox {vbox.version} needs Vagrant >= {need} (this is {ctx.vagrant_version()})",
+            fix=Fix(
+                f"Vagrant {ctx.vagrant_version()} does not know VirtualBox {version[0]}.{version[1]} and refuses to use it. Upgrade Vagrant to {need} or newer.",
+                (),
+            ),
+            details=(vbox.path,),
+        )
+    latest = max(VAGRANT_FOR_VIRTUALBOX)
+    if version[:2] > latest:
+        return Finding.warn(
+            f"VirtualBox {vbox.version} is newer than any Vagrant vagrantkit knows supports it",
+            fix=Fix(
+                "Check the Vagrant changelog for support of this VirtualBox line, or install the previous VirtualBox line.",
+                (),
+            ),
+            details=(vbox.path,),
+        )
+    return Finding.passed(f"VirtualBox {vbox.version} ({vbox.path})")
+
+
+@check("provider.hyperv", "Hyper-V", Category.PROVIDER)
+def hyperv(ctx: DoctorContext) -> Finding:
+    if not ctx.host.is_windows:
+        return Finding.skip("Windows only")
+    out = ctx.host.output(
+        ["powershell", "-NoProfile", "-Command", "(Get-CimInstance -ClassName Win32_ComputerSystem).HypervisorPresent"],
+        timeout=20,
+    )
+    if out is None:
+        return Finding.skip("could not ask Windows whether a hypervisor is running (powershell failed)")
+    if out.strip().lower() != "true":
+        return Finding.passed("no hypervisor running: VirtualBox has VT-x/AMD-V to itself")
+    return Finding.warn(
+        "Hyper-V (or WSL 2, Windows Sandbox, Memory integrity) is running",
+        fix=Fix(
+            "VirtualBox then runs its VMs on top of Hyper-V: much slower (a green turtle in the VM window), "
+            "and VirtualBox < 6 cannot start them at all. Turn the hypervisor off at boot (as Administrator, then "
+            "restart Windows; WSL 2 and Docker Desktop stop working until you turn it back on with `auto`):",
+            ("bcdedit /set hypervisorlaunchtype off",),
+        ),
+    )
+
+
+def _allowed_ranges(text: str | None) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    if text is None:
+        return [ipaddress.ip_network(DEFAULT_HOSTONLY)]
+    ranges = []
+    for line in text.splitlines():
+        parts = line.split("#")[0].split()
+        if parts[:1] == ["*"]:
+            for part in parts[1:]:
+                try:
+                    ranges.append(ipaddress.ip_network(part, strict=False))
+                except ValueError:
+                    continue
+    return ranges
+
+
+@check("provider.hostonly-range", "Host-only network range", Category.PROVIDER)
+def hostonly_range(ctx: DoctorContext) -> Finding | list[Finding]:
+    if ctx.host.is_windows:
+        return Finding.skip("Windows hosts have no host-only range restriction")
+    vbox = virtualbox(ctx)
+    if vbox is None:
+        return Finding.skip("VirtualBox is not installed")
+    if version_tuple(vbox.version) < (6, 1, 28):
+        return Finding.skip(f"VirtualBox {vbox.version} predates the 6.1.28 host-only range restriction")
+    facts = vagrantfile_facts(ctx)
+    if facts is None or not facts.static_ips:
+        return Finding.skip("the Vagrantfile sets no static private_network address (DHCP uses 192.168.56.0/21)")
+    conf = ctx.host.read_text(NETWORKS_CONF)
+    ranges = _allowed_ranges(conf)
+    source = NETWORKS_CONF if conf is not None else f"the default {DEFAULT_HOSTONLY} ({NETWORKS_CONF} is absent)"
+    findings = []
+    for line, address in facts.static_ips:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            continue
+        if not any(ip in r for r in ranges):
+            findings.append(
+                Finding.fail(
+                    f"line {line}: {address} is outside the host-only ranges VirtualBox allows ({source})",
+                    fix=Fix(
+                        "VirtualBox >= 6.1.28 refuses host-only addresses outside its allowed ranges and "
+                        '`vagrant up` stops with "The IP address configured for the host-only network is not '
+                        'within the allowed ranges". Use an address in 192.168.56.0/21 (e.g. 192.168.56.10), '
+                        f"or allow the range in {NETWORKS_CONF}:",
+                        (
+                            "sudo mkdir -p /etc/vbox",
+                            f"echo '* {ipaddress.ip_network(address + '/24', strict=False)}' | sudo tee -a {NETWORKS_CONF}",
+                        ),
+                    ),
+                    key=f"L{line}",
+                )
+            )
+    if findings:
+        return findings
+    return Finding.passed(f"{', '.join(a for _, a in facts.static_ips)} within {source}")
+
+
+@check("provider.libvirt", "libvirt", Category.PROVIDER)
+def libvirt(ctx: DoctorContext) -> Finding:
+    if "libvirt" not in chosen_providers(ctx):
+        return Finding.skip('not chosen (no `config.vm.provider "libvirt"`, VAGRANT_DEFAULT_PROVIDER unset)')
+    if ctx.host.os is not OS.LINUX:
+        return Finding.fail(
+            "the libvirt provider needs a Linux host",
+            fix=Fix(
+                "Use the virtualbox provider on this host: `vagrantkit init --provider virtualbox --force`.",
+                ("vagrantkit init --provider virtualbox --force",),
+            ),
+        )
+    problems: list[tuple[str, tuple[str, ...]]] = []
+    if ctx.has_plugin("vagrant-libvirt") is False:
+        problems.append(("the vagrant-libvirt plugin is not installed", ("vagrant plugin install vagrant-libvirt",)))
+    if ctx.host.which("virsh") is None and not ctx.host.is_file("/usr/bin/virsh"):
+        problems.append(
+            (
+                "libvirt (virsh) is not installed",
+                install_command(
+                    ctx.host, {"debian": "libvirt-daemon-system", "fedora": "@virtualization", "arch": "libvirt"}
+                ),
+            )
+        )
+    if problems:
+        return Finding.fail(
+            "; ".join(p for p, _ in problems),
+            fix=Fix("Install what is missing:", tuple(c for _, cmds in problems for c in cmds)),
+        )
+    if not ctx.host.exists("/dev/kvm"):
+        return Finding.warn(
+            "/dev/kvm is missing: guests run under software emulation (10-50x slower)",
+            fix=Fix(
+                "Enable virtualisation (VT-x/AMD-V) in the firmware and load the KVM module:",
+                ("sudo modprobe kvm_intel || sudo modprobe kvm_amd",),
+            ),
+        )
+    return Finding.passed("vagrant-libvirt, virsh and /dev/kvm present")
