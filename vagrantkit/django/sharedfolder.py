@@ -239,20 +239,22 @@ def providers(text: str) -> list[str]:
     return list(dict.fromkeys(m.group(1) for m in _PROVIDER.finditer(text)))
 
 
-def host_share(project: Path, vagrantfile: Path) -> SharedProject | None:
+def host_share(project: Path, vagrantfile: Path, text: str | None = None) -> SharedProject | None:
     """The synced folder that shares the project into the guest, as the Vagrantfile configures it.
 
     Args:
         project: The project folder on the host.
         vagrantfile: The Vagrantfile (host paths in it are relative to its folder).
+        text: Its text when already read (default: read it here).
 
     Returns:
         None when no sharing synced folder holds the project (none, ``rsync``, or disabled).
     """
-    try:
-        text = vagrantfile.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
+    if text is None:
+        try:
+            text = vagrantfile.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
     folders = synced_folders(text)
     if not any(PurePosixPath(f.guest) == PurePosixPath("/vagrant") for f in folders):
         folders.insert(0, SyncedFolder(0, ".", "/vagrant", None))  # Vagrant's implicit share
