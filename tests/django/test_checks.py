@@ -210,3 +210,23 @@ def test_doctor_without_manage_py_skips_the_django_checks(
     document = json.loads(cli_runner("doctor", "--json", "django").stdout)
     assert document["data"]["django_path"] is None
     assert {c["status"] for c in document["data"]["checks"]} == {"skip"}
+
+
+def test_the_fix_names_the_function_a_partial_runs_and_rewrites_a_lambda(tmp_path: Path) -> None:
+    code = """\
+import threading
+from functools import partial
+
+from .models import Book
+
+
+def rename(pk):
+    Book.objects.filter(pk=pk).update(title="x")
+
+
+threading.Thread(target=partial(rename, 1)).start()
+threading.Thread(target=lambda: rename(2)).start()
+"""
+    first, second = run(thread_connections, context(project(tmp_path, code)))
+    assert first.fix is not None and "wrap the body of rename in `try:" in first.fix.text
+    assert second.fix is not None and second.fix.text.startswith("Have the thread run a function instead of the lambda")

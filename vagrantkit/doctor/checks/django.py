@@ -71,16 +71,17 @@ def _orm_clause(entry: ThreadEntry) -> str:
 
 
 def _leak_fix(entry: ThreadEntry) -> Fix:
-    function = entry.name.split("(")[0] if entry.kind is not ThreadKind.SUBCLASS else entry.name
+    function = entry.name
+    if "(" in function and not function.startswith("lambda"):
+        function = function.split("(")[1].split(",")[0].rstrip(")")  # partial(work, ...) runs work
+    pattern = f"`try: ... finally: {FIX}`"
+    why = "Django closes connections only for the threads that serve requests."
     if entry.closing is Closing.HAPPY_PATH:
-        text = (
-            f"Move the close into a finally block, so it also runs when {function} raises: `try: ... finally: {FIX}`."
-        )
+        text = f"Move the close into a finally block, so that it also runs when {function} raises or returns early: {pattern}."
+    elif function.startswith("lambda"):
+        text = f"Have the thread run a function instead of the lambda, with its body in {pattern}. {why}"
     else:
-        text = (
-            f"Close the thread's connections when it finishes: wrap the body of {function} in "
-            f"`try: ... finally: {FIX}`. Django closes connections only for the threads that serve requests."
-        )
+        text = f"Close the thread's connections when it finishes: wrap the body of {function} in {pattern}. {why}"
     return Fix(text)
 
 
