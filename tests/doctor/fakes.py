@@ -131,6 +131,7 @@ VAGRANT_PLUGINS_WINNFSD = (
     "1764000000,vagrant-winnfsd,plugin-version,1.4.0%!(VAGRANT_COMMA) global\n"
 )
 VAGRANT_NO_PLUGINS = "1764000000,,ui,info,No plugins installed.\n"
+VALIDATED = "Vagrantfile validated successfully.\n"
 
 WIN_HOME = r"C:\Users\dev"
 WINNFSD_EXE = WIN_HOME + r"\.vagrant.d\gems\3.1.4\gems\vagrant-winnfsd-1.4.0\bin\winnfsd.exe"
@@ -169,6 +170,7 @@ def windows_host(**overrides: object) -> FakeHost:
     commands: dict[str, Answer] = {
         "vagrant --version": "Vagrant 2.4.1\n",
         "vagrant plugin list --machine-readable": VAGRANT_PLUGINS_WINNFSD,
+        "vagrant validate --ignore-provider": VALIDATED,
         WIN_VBOX + r"\VBoxManage.exe --version": "7.0.14r161095\n",
         WIN_VBOX + r"\VBoxManage.exe list runningvms": "",
         WIN_VBOX + r"\VBoxManage.exe list vms": '"shop_default_1764000000" {0b7c6a3e-1f6e-4d2a-9a59-3c1f5b2b9d11}\n',
@@ -230,6 +232,7 @@ def macos_host(**overrides: object) -> FakeHost:
     commands: dict[str, Answer] = {
         "vagrant --version": "Vagrant 2.4.1\n",
         "vagrant plugin list --machine-readable": VAGRANT_PLUGINS_WINNFSD,
+        "vagrant validate --ignore-provider": VALIDATED,
         "/usr/local/bin/VBoxManage --version": "7.0.14r161095\n",
         "sudo -n -l /usr/bin/tee -a /etc/exports": (1, "", "sudo: a password is required\n"),
         "sudo -n -l /sbin/nfsd restart": (1, "", "sudo: a password is required\n"),
@@ -261,6 +264,7 @@ def linux_host(**overrides: object) -> FakeHost:
     commands: dict[str, Answer] = {
         "vagrant --version": "Vagrant 2.4.1\n",
         "vagrant plugin list --machine-readable": VAGRANT_NO_PLUGINS,
+        "vagrant validate --ignore-provider": VALIDATED,
         "/usr/bin/VBoxManage --version": "7.0.14_Ubuntur161095\n",
         "sudo -n -l /bin/chown 0:0 /tmp/vagrant-exports": (1, "", "sudo: a password is required\n"),
         "sudo -n -l /bin/mv -f /tmp/vagrant-exports /etc/exports": (1, "", "sudo: a password is required\n"),
@@ -296,6 +300,7 @@ def wsl_host(**overrides: object) -> FakeHost:
     commands: dict[str, Answer] = {
         "vagrant --version": "Vagrant 2.4.1\n",
         "vagrant plugin list --machine-readable": VAGRANT_NO_PLUGINS,
+        "vagrant validate --ignore-provider": VALIDATED,
         "/mnt/c/Program Files/Oracle/VirtualBox/VBoxManage.exe --version": "7.0.14r161095\r\n",
     }
     kwargs: dict[str, object] = {

@@ -42,13 +42,12 @@ def winnfsd_exposure(ctx: DoctorContext) -> Finding:
         and r.get("RemoteIP", "Any").lower() in ("any", "")
     ]
     names = processes(ctx) or {}
-    bound = sorted(
-        {
-            f"{a}:{p}"
-            for proto, a, p, pid in listeners(ctx) or []
-            if names.get(pid, "").lower() == "winnfsd.exe" and a in ("0.0.0.0", "[::]")
-        }
-    )
+    sockets = {
+        (port, address)
+        for _, address, port, pid in listeners(ctx) or []
+        if names.get(pid, "").lower() == "winnfsd.exe" and address in ("0.0.0.0", "[::]")
+    }
+    bound = [f"{address}:{port}" for port, address in sorted(sockets)]
     where = f" (listening on {', '.join(bound)})" if bound else ""
     if not open_rules:
         profiles = ", ".join(sorted({r.get("Profiles", "?") for r in inbound})) or "none"
