@@ -96,6 +96,12 @@ def test_table_csv_json_and_plot_render_from_the_document_alone(doc: dict[str, A
 
     out = tmp_path / "out"
     out.mkdir()
+    markdown = report.to_markdown(result).splitlines()
+    assert markdown[0] == "| operation | n | mem (tmpfs) | fuse (" + (result.targets[1].fs_type or "?") + ") | winner |"
+    assert len(markdown) == 2 + len(result.rows)
+    stat_md = next(line for line in markdown if line.startswith("| stat existing | 30 |"))
+    assert f"**x{result.rows[0].cells[1].ratio.value:.2f}**" in stat_md  # type: ignore[union-attr]
+
     png, svg = out / "chart.png", out / "chart.svg"
     report.write_plot(result, png)
     report.write_plot(result, svg)
@@ -113,10 +119,15 @@ def _synthetic(medians: dict[str, dict[str, int]]) -> dict[str, Any]:
         "status": "ok",
         "params": {"baseline": labels[0], "ops": ops, "files": 2000, "reps": 7, "warmup": 1},
         "environment": {"kernel": {"sysname": "Linux", "release": "6.1.0"}},
-        "targets": [{"label": label, "path": f"/{label}", "baseline": i == 0, "mount": None} for i, label in enumerate(labels)],
+        "targets": [
+            {"label": label, "path": f"/{label}", "baseline": i == 0, "mount": None} for i, label in enumerate(labels)
+        ],
         "order": [],
         "results": {
-            label: {op: {"count": 100, "unit": "file", "ns": [m - 2, m - 1, m, m, m + 1, m + 2, m]} for op, m in ops_.items()}
+            label: {
+                op: {"count": 100, "unit": "file", "ns": [m - 2, m - 1, m, m, m + 1, m + 2, m]}
+                for op, m in ops_.items()
+            }
             for label, ops_ in medians.items()
         },
         "errors": [],

@@ -33,7 +33,9 @@ def test_bench_local_prints_the_table_and_writes_json_csv_and_plot(
     for title in ("stat existing", "open+read", "create+write", "reloader tick"):
         assert any(title in line for line in lines)
     assert lines[-1].startswith("fuse is ") and lines[-1].endswith(".")
-    assert " than mem for the reloader; writes are " in lines[-1] or " as mem for the reloader; writes are " in lines[-1]
+    assert (
+        " than mem for the reloader; writes are " in lines[-1] or " as mem for the reloader; writes are " in lines[-1]
+    )
     envelope = json.loads((out / "r.json").read_text())
     assert envelope["command"] == "bench" and envelope["status"] == "ok" and envelope["exit_code"] == 0
     assert envelope["data"]["recommendation"] == lines[-1]
@@ -74,10 +76,19 @@ def test_from_renders_a_runner_document_measured_elsewhere(cli_runner: Any, tmpf
         (["--reps", "3"], "Invalid value for --reps: 3. Allowed: a number >= 5"),
         (["--size", "XL"], "Invalid value for --size: 'XL'. Allowed: S, M or a number of files >= 10."),
         (["--ops", "stat,fsync"], "Invalid value for --ops: 'stat,fsync'. Allowed: a comma-separated list of stat,"),
-        (["--plot", "{out}/chart.gif"], "Invalid value for --plot: '{out}/chart.gif'. Allowed: a file name ending in .png or .svg."),
-        (["--json", "{out}/missing/r.json"], "Invalid value for --json: '{out}/missing/r.json'. Allowed: a file in an existing folder."),
+        (
+            ["--plot", "{out}/chart.gif"],
+            "Invalid value for --plot: '{out}/chart.gif'. Allowed: a file name ending in .png or .svg.",
+        ),
+        (
+            ["--json", "{out}/missing/r.json"],
+            "Invalid value for --json: '{out}/missing/r.json'. Allowed: a file in an existing folder.",
+        ),
         (["--baseline", "nfs"], "Invalid value for --baseline: 'nfs'. Allowed: one of the labels: tmpfs."),
-        (["--local", "{dir}"], "Invalid value for --local: '{dir}'. Allowed: one folder per label; 'tmpfs' is already used."),
+        (
+            ["--local", "{dir}"],
+            "Invalid value for --local: '{dir}'. Allowed: one folder per label; 'tmpfs' is already used.",
+        ),
         (["--local", "x={out}/nope"], "Invalid value for --local: 'x={out}/nope'. Allowed: an existing folder"),
         (["--profile", "huge"], "Invalid value for '--profile': 'huge' is not one of 'quick', 'standard', 'full'."),
     ],
@@ -94,9 +105,7 @@ def test_bad_input_exits_2_with_the_option_and_what_is_allowed_and_writes_nothin
             text = text.replace(k, v)
         return text
 
-    result = cli_runner(
-        "bench", "--local", str(tmpfs), *TINY, *[sub(a) for a in args], "--csv", str(out / "r.csv")
-    )
+    result = cli_runner("bench", "--local", str(tmpfs), *TINY, *[sub(a) for a in args], "--csv", str(out / "r.csv"))
     assert result.exit_code == 2
     assert sub(message) in result.stderr
     assert "Traceback" not in result.stderr
@@ -109,4 +118,7 @@ def test_from_refuses_a_file_that_is_not_a_runner_document(cli_runner: Any, tmp_
     bad.write_text('{"hello": 1}')
     result = cli_runner("bench", "--from", str(bad))
     assert result.exit_code == 2
-    assert f"Invalid value for --from: '{bad}'. Allowed: a JSON document with schema 'vagrantkit-bench-runner/1'." in result.stderr
+    assert (
+        f"Invalid value for --from: '{bad}'. Allowed: a JSON document with schema 'vagrantkit-bench-runner/1'."
+        in result.stderr
+    )

@@ -30,7 +30,9 @@ VM_ID = "0c4d5e1f-aaaa-bbbb-cccc-123456789abc"
 class FakeVagrant:
     """The subprocess seam, answering as `vagrant` and `VBoxManage` would."""
 
-    def __init__(self, root: Path, *, provider: str = "virtualbox", state: str = "poweroff", mount_ok: bool = True) -> None:
+    def __init__(
+        self, root: Path, *, provider: str = "virtualbox", state: str = "poweroff", mount_ok: bool = True
+    ) -> None:
         self.root = root
         self.provider = provider
         self.state = state
@@ -40,7 +42,9 @@ class FakeVagrant:
         self.mnt = root / "mnt"
         for d in (self.home, self.nfs, self.mnt):
             d.mkdir()
-        self.mounts = f"/dev/sda1 / ext4 rw,relatime 0 0\n192.168.56.1:{self.nfs} {self.nfs} nfs rw,vers=3,nolock,actimeo=1 0 0\n"
+        self.mounts = (
+            f"/dev/sda1 / ext4 rw,relatime 0 0\n192.168.56.1:{self.nfs} {self.nfs} nfs rw,vers=3,nolock,actimeo=1 0 0\n"
+        )
         self.runner_exit: int | None = None
         self.calls: list[list[str]] = []
 
@@ -135,7 +139,17 @@ def test_bench_in_virtualbox_compares_disk_nfs_and_a_transient_vboxsf_share(proj
     assert paths["vboxsf"].parent == fake.mnt
     name = paths["vboxsf"].name
     add, remove = fake.vbox()
-    assert add == ["VBoxManage", "sharedfolder", "add", VM_ID, "--name", name, "--hostpath", str(fake.nfs), "--transient"]
+    assert add == [
+        "VBoxManage",
+        "sharedfolder",
+        "add",
+        VM_ID,
+        "--name",
+        name,
+        "--hostpath",
+        str(fake.nfs),
+        "--transient",
+    ]
     assert remove == ["VBoxManage", "sharedfolder", "remove", VM_ID, "--name", name, "--transient"]
     umount = next(i for i, c in enumerate(fake.calls) if "umount" in c[-1])
     assert umount < fake.calls.index(remove)  # unmounted in the guest before the share goes away
@@ -152,7 +166,9 @@ def test_a_share_the_guest_cannot_mount_is_skipped_with_a_warning_and_removed(pr
     result, _ = _bench(project, fake)
     assert not any(c[:2] == ["vagrant", "up"] for c in fake.calls)
     assert [t.label for t in result.targets] == ["disk", "nfs"]
-    assert result.warnings[0].startswith("vboxsf skipped: mounting it in the guest failed (are the Guest Additions installed?)")
+    assert result.warnings[0].startswith(
+        "vboxsf skipped: mounting it in the guest failed (are the Guest Additions installed?)"
+    )
     assert [c[2] for c in fake.vbox()] == ["add", "remove"]
 
 
@@ -176,7 +192,9 @@ def test_a_guest_run_stopped_by_a_signal_still_removes_the_share(project: Path, 
     assert list(fake.mnt.iterdir()) == []
 
 
-def test_bench_without_local_needs_a_vagrantfile(cli_runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bench_without_local_needs_a_vagrantfile(
+    cli_runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     result = cli_runner("bench", "--profile", "quick")
     assert result.exit_code == 1

@@ -287,11 +287,11 @@ def write_text(path: Path, text: str) -> None:
     atomic_write(path, text)
 
 
-def write_plot(result: BenchResult, path: Path) -> None:
+def write_plot(result: BenchResult, path: Path, *, title: str | None = None) -> None:
     """:func:`plot` into a temporary file next to ``path``, then rename it over ``path``."""
     tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
     try:
-        plot(result, tmp)
+        plot(result, tmp, title=title)
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -344,3 +344,25 @@ class ProgressDisplay:
     def __exit__(self, *exc: Any) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+def to_markdown(result: BenchResult) -> str:
+    """The table as GitHub Markdown, for an issue or a README: median, items/s and ratio per target."""
+    head = ["operation", "n"] + [f"{t.label} ({t.fs_type or '?'})" for t in result.targets] + ["winner"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * 2 + "---:|" * len(result.targets) + "---|"]
+    for row in result.rows:
+        cells = []
+        for t in result.targets:
+            c = row.cell(t.label)
+            if c is None:
+                cells.append("-")
+                continue
+            text = f"{ms(c.stats.median_ns)} ms · {rate(c.stats.ops_per_s)}"
+            if c.ratio is not None:
+                text += f" · **x{c.ratio.value:.2f}** [{c.ratio.low:.2f}–{c.ratio.high:.2f}]"
+            cells.append(text)
+        winner = row.winner if row.decisive else f"≈ {row.winner}"
+        lines.append(
+            f"| {OP_TITLES.get(row.op, row.op)} | {row.cells[0].stats.count} | " + " | ".join(cells) + f" | {winner} |"
+        )
+    return "\n".join(lines) + "\n"
