@@ -1,0 +1,251 @@
+"""Single checks in the situations they exist for, each presented through a fake host."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.doctor.fakes import (
+    VAGRANT_NO_PLUGINS,
+    WIN_VBOX,
+    WINNFSD_EXE,
+    FakeHost,
+    linux_host,
+    macos_host,
+    netsh_rule,
+    windows_host,
+)
+from vagrantkit.doctor.core import run_doctor
+from vagrantkit.doctor.model import CheckResult, Status
+
+NFS_VAGRANTFILE = (
+    'Vagrant.configure("2") do |config|\n'
+    '  config.vm.network "private_network", ip: "{ip}"\n'
+    '  config.vm.synced_folder ".", "/vagrant", type: "nfs", nfs_version: 3\n'
+    "end\n"
+)
+
+
+def run(host: FakeHost, tmp_path: Path, *ids: str, ip: str = "192.168.56.10") -> dict[str, CheckResult]:
+    (tmp_path / "Vagrantfile").write_text(NFS_VAGRANTFILE.replace("{ip}", ip))
+    return {c.id: c for c in run_doctor(host=host, cwd=tmp_path, only=ids).checks}
+
+
+@pytest.mark.parametrize(
+    ("vagrant", "status", "words"),
+    [
+        ("2.4.1", Status.FAIL, '`vagrant up` stops with "It appears your machine doesn\'t support NFS"'),
+        ("2.2.9", Status.WARN, "silently falls back to slow VirtualBox shared folders"),
+    ],
+)
+def test_windows_without_winnfsd_fails_from_vagrant_2_2_10_on(
+    vagrant: str, status: Status, words: str, tmp_path: Path
+) -> None:
+    host = windows_host()
+    host.fake_runner.answers["vagrant --version"] = f"Vagrant {vagrant}\n"
+    host.fake_runner.answers["vagrant plugin list --machine-readable"] = VAGRANT_NO_PLUGINS
+    del host.files[host._key(WINNFSD_EXE)]
+    r = run(host, tmp_path, "nfs.winnfsd-plugin")["nfs.winnfsd-plugin"]
+    assert r.status is status and words in r.message
+    assert r.fix is not None and r.fix.commands == ("vagrant plugin install vagrant-winnfsd",)
+
+
+def test_winnfsd_exe_missing_although_the_plugin_is_installed(tmp_path: Path) -> None:
+    host = windows_host()
+    del host.files[host._key(WINNFSD_EXE)]
+    r = run(host, tmp_path, "nfs.winnfsd-exe")["nfs.winnfsd-exe"]
+    assert r.status is Status.FAIL and "antivirus" in r.message
+    assert r.fix is not None and r.fix.commands[-1] == "vagrant plugin install vagrant-winnfsd"
+
+
+def test_winnfsd_exe_is_found_under_vagrant_home(tmp_path: Path) -> None:
+    exe = r"D:\vagrant\gems\3.3.0\gems\vagrant-winnfsd-1.4.0\bin\winnfsd.exe"
+    host = windows_host(
+        environ={"USERPROFILE": r"C:\Users\dev", "VAGRANT_HOME": r"D:\vagrant", "Path": r"C:\Program Files\Vagrant\bin"}
+    )
+    del host.files[host._key(WINNFSD_EXE)]
+    host.files[host._key(exe)] = ""
+    host.names[host._key(exe)] = exe
+    assert run(host, tmp_path, "nfs.winnfsd-exe")["nfs.winnfsd-exe"].message == exe
+
+
+def test_missing_firewall_rule_gives_the_netsh_commands(tmp_path: Path) -> None:
+    host = windows_host()
+    host.fake_runner.answers["netsh advfirewall firewall show rule name=VagrantWinNFSd-1.4.0"] = (
+        1,
+        "No rules match the specified criteria.\n",
+    )
+    results = run(host, tmp_path, "nfs.winnfsd-firewall", "security.winnfsd-exposure")
+    r = results["nfs.winnfsd-firewall"]
+    assert r.status is Status.FAIL and "no inbound firewall rule VagrantWinNFSd-1.4.0" in r.message
+    assert r.fix is not None and r.fix.commands[0] == (
+        'netsh advfirewall firewall add rule name="VagrantWinNFSd-1.4.0" dir=in action=allow protocol=any '
+        f'program="{WINNFSD_EXE}" profile=private'
+    )
+    assert results["security.winnfsd-exposure"].status is Status.SKIP
+
+
+def test_a_rule_limited_to_private_networks_is_not_an_exposure(tmp_path: Path) -> None:
+    host = windows_host()
+    host.fake_runner.answers["netsh advfirewall firewall show rule name=VagrantWinNFSd-1.4.0"] = netsh_rule(
+        "VagrantWinNFSd-1.4.0", "Private", "192.168.56.0/21"
+    )
+    r = run(host, tmp_path, "security.winnfsd-exposure")["security.winnfsd-exposure"]
+    assert r.status is Status.PASS and "profiles: Private" in r.message
+
+
+def test_a_port_held_by_another_program_names_it_and_its_pid(tmp_path: Path) -> None:
+    host = windows_host()
+    host.fake_runner.answers["netstat -ano"] = (
+        "  Proto  Local Address          Foreign Address        State           PID\n"
+        "  TCP    0.0.0.0:2049           0.0.0.0:0              LISTENING       3100\n"
+        "  UDP    0.0.0.0:111            *:*                                    3100\n"
+    )
+    host.fake_runner.answers["tasklist /fo csv /nh"] = '"nfssvc.exe","3100","Services","0","9,000 K"\r\n'
+    results = run(host, tmp_path, "nfs.winnfsd-ports", "nfs.winnfsd-process")
+    assert [(k, r.status) for k, r in results.items()] == [
+        ("nfs.winnfsd-ports:111", Status.FAIL),
+        ("nfs.winnfsd-ports:2049", Status.FAIL),
+        ("nfs.winnfsd-process", Status.PASS),
+    ]
+    r = results["nfs.winnfsd-ports:2049"]
+    assert r.message == "port 2049 (nfs) is held by nfssvc.exe (PID 3100): WinNFSd cannot start"
+    assert r.fix is not None and r.fix.commands == ('tasklist /svc /fi "PID eq 3100"', "taskkill /pid 3100 /f")
+
+
+def test_winnfsd_serving_a_running_vm_is_fine(tmp_path: Path) -> None:
+    host = windows_host()
+    host.fake_runner.answers[WIN_VBOX + r"\VBoxManage.exe list runningvms"] = (
+        '"shop_default_1764000000" {0b7c6a3e-1f6e-4d2a-9a59-3c1f5b2b9d11}\n'
+    )
+    assert run(host, tmp_path, "nfs.winnfsd-process")["nfs.winnfsd-process"].status is Status.PASS
+
+
+def test_virtualbox_found_only_through_the_registry(tmp_path: Path) -> None:
+    host = windows_host(environ={"USERPROFILE": r"C:\Users\dev", "Path": r"C:\Program Files\Vagrant\bin"})
+    del host.files[host._key(WIN_VBOX + r"\VBoxManage.exe")]
+    exe = r"D:\Apps\VirtualBox\VBoxManage.exe"
+    host.files[host._key(exe)] = ""
+    host.fake_runner.answers[r"reg query HKLM\SOFTWARE\Oracle\VirtualBox /v InstallDir"] = (
+        "    InstallDir    REG_SZ    D:\\Apps\\VirtualBox\\\r\n"
+    )
+    host.fake_runner.answers[exe + " --version"] = "7.0.20r163906\n"
+    r = run(host, tmp_path, "provider.virtualbox")["provider.virtualbox"]
+    assert (r.status, r.message) == (Status.PASS, f"VirtualBox 7.0.20r163906 ({exe})")
+
+
+def test_virtualbox_missing_on_windows_names_every_place_looked(tmp_path: Path) -> None:
+    host = windows_host(environ={"USERPROFILE": r"C:\Users\dev", "Path": r"C:\Program Files\Vagrant\bin"})
+    del host.files[host._key(WIN_VBOX + r"\VBoxManage.exe")]
+    r = run(host, tmp_path, "provider.virtualbox")["provider.virtualbox"]
+    assert r.status is Status.FAIL
+    assert r.message == "VBoxManage was not found on PATH, in VBOX_MSI_INSTALL_PATH, the registry or %ProgramFiles%"
+    assert r.fix is not None and r.fix.commands == ("winget install Oracle.VirtualBox",)
+
+
+def test_virtualbox_7_1_needs_vagrant_2_4_2(tmp_path: Path) -> None:
+    host = linux_host()
+    host.fake_runner.answers["vagrant --version"] = "Vagrant 2.3.4\n"
+    host.fake_runner.answers["/usr/bin/VBoxManage --version"] = "7.1.4r165100\n"
+    r = run(host, tmp_path, "provider.virtualbox")["provider.virtualbox"]
+    assert (r.status, r.message) == (Status.FAIL, "VirtualBox 7.1.4r165100 needs Vagrant >= 2.4.2 (this is 2.3.4)")
+
+
+def test_hyperv_running_under_virtualbox_is_a_warning_with_the_bcdedit_fix(tmp_path: Path) -> None:
+    host = windows_host()
+    host.fake_runner.answers[
+        "powershell -NoProfile -Command (Get-CimInstance -ClassName Win32_ComputerSystem).HypervisorPresent"
+    ] = "True\r\n"
+    r = run(host, tmp_path, "provider.hyperv")["provider.hyperv"]
+    assert r.status is Status.WARN
+    assert r.fix is not None and r.fix.commands == ("bcdedit /set hypervisorlaunchtype off",)
+
+
+@pytest.mark.parametrize(
+    ("conf", "ip", "status"),
+    [
+        (None, "192.168.56.10", Status.PASS),
+        (None, "10.0.0.10", Status.FAIL),
+        ("* 192.168.56.0/21\n", "192.168.33.10", Status.FAIL),
+        ("* 10.0.0.0/8 192.168.0.0/16\n", "192.168.33.10", Status.PASS),
+    ],
+)
+def test_hostonly_address_must_be_inside_the_ranges_virtualbox_allows(
+    conf: str | None, ip: str, status: Status, tmp_path: Path
+) -> None:
+    host = linux_host()
+    if conf is None:
+        del host.files["/etc/vbox/networks.conf"]
+    else:
+        host.files["/etc/vbox/networks.conf"] = conf
+    results = run(host, tmp_path, "provider.hostonly-range", ip=ip)
+    (r,) = results.values()
+    assert r.status is status
+    if status is Status.FAIL:
+        assert r.id == "provider.hostonly-range:L2" and r.message.startswith(f"line 2: {ip} is outside")
+        assert r.fix is not None and r.fix.commands[-1].startswith("echo '* ")
+
+
+def test_old_virtualbox_has_no_hostonly_restriction(tmp_path: Path) -> None:
+    host = linux_host()
+    host.fake_runner.answers["/usr/bin/VBoxManage --version"] = "6.1.26r145957\n"
+    r = run(host, tmp_path, "provider.hostonly-range", ip="10.0.0.10")["provider.hostonly-range"]
+    assert r.status is Status.SKIP
+
+
+def test_libvirt_chosen_without_its_plugin(tmp_path: Path) -> None:
+    host = linux_host()
+    (tmp_path / "Vagrantfile").write_text(
+        'Vagrant.configure("2") do |config|\n  config.vm.provider "libvirt" do |lv|\n  end\nend\n'
+    )
+    results = {c.id: c for c in run_doctor(host=host, cwd=tmp_path, only=["provider"]).checks}
+    assert results["provider.libvirt"].status is Status.FAIL
+    assert "vagrant-libvirt plugin is not installed" in results["provider.libvirt"].message
+    assert results["provider.virtualbox"].status is Status.PASS  # installed anyway: reported, not required
+
+
+def test_linux_without_nfs_server_gives_the_package_for_its_family(tmp_path: Path) -> None:
+    host = linux_host()
+    host.executables.discard("/usr/sbin/exportfs")
+    del host.files["/usr/sbin/exportfs"]
+    host.files["/etc/os-release"] = 'PRETTY_NAME="Fedora Linux 40"\nID=fedora\n'
+    r = run(host, tmp_path, "nfs.server")["nfs.server"]
+    assert r.status is Status.FAIL
+    assert r.fix is not None
+    assert r.fix.commands == ("sudo dnf install -y nfs-utils", "sudo systemctl enable --now nfs-server")
+
+
+def test_sudoers_all_allowed_passes_and_uses_wheel_on_fedora(tmp_path: Path) -> None:
+    host = linux_host()
+    for key in list(host.fake_runner.answers):
+        if key.startswith("sudo -n -l"):
+            host.fake_runner.answers[key] = "ok\n"
+    assert run(host, tmp_path, "nfs.sudoers")["nfs.sudoers"].status is Status.PASS
+    fedora = linux_host()
+    fedora.files["/etc/os-release"] = "ID=fedora\n"
+    r = run(fedora, tmp_path, "nfs.sudoers")["nfs.sudoers"]
+    assert r.fix is not None and "\n%wheel ALL=(root) NOPASSWD: VAGRANT_EXPORTS_CHOWN" in r.fix.commands[0]
+
+
+def test_winnfsd_on_macos_is_a_fail_citing_the_vagrant_issue(tmp_path: Path) -> None:
+    r = run(macos_host(), tmp_path, "nfs.winnfsd-unix")["nfs.winnfsd-unix"]
+    assert r.status is Status.FAIL and r.fix is not None
+    assert "hashicorp/vagrant#12902" in r.fix.text
+    assert r.fix.commands == ("vagrant plugin uninstall vagrant-winnfsd",)
+
+
+def test_exports_to_single_addresses_are_narrow_and_wildcards_or_networks_are_wide(tmp_path: Path) -> None:
+    host = linux_host()
+    host.files["/etc/exports"] = (
+        '"/home/dev/a" 192.168.56.10(rw) 192.168.56.11(rw)\n'
+        "/home/dev/b 192.168.56.0/24(rw,sync)\n"
+        "/home/dev/c \\\n    *.example.com(ro)\n"
+        "/home/dev/d 192.168.56.12/32(rw)\n"
+    )
+    results = run(host, tmp_path, "security.nfs-exports")
+    assert list(results) == ["security.nfs-exports:L2", "security.nfs-exports:L3"]
+    assert results["security.nfs-exports:L2"].details == (
+        "written:   /home/dev/b 192.168.56.0/24(rw,sync)",
+        "corrected: /home/dev/b <guest-ip>(rw,sync)",
+    )
