@@ -208,8 +208,9 @@ def doctor(
 @click.option(
     "--copy",
     "copy",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="With --command: run it in a copy of this folder inside each target's scratch folder.",
+    type=click.Path(file_okay=False),
+    help="With --command: run it in a copy of this folder inside each target's scratch folder "
+    "(in the guest: a guest path; default there: the NFS folder).",
 )
 @click.option("--machine", help="Vagrant machine.  [default: the first]")
 @click.option(

@@ -6,6 +6,10 @@ import csv
 import io
 import json
 import os
+import select
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +126,41 @@ def test_from_refuses_a_file_that_is_not_a_runner_document(cli_runner: Any, tmp_
         f"Invalid value for --from: '{bad}'. Allowed: a JSON document with schema 'vagrantkit-bench-runner/1'."
         in result.stderr
     )
+
+
+@pytest.mark.parametrize(("signame", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_the_command_interrupted_mid_run_removes_its_scratch_and_says_so(
+    tmpfs: Path, fuse: Path, signame: str, code: int
+) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vagrantkit", "bench", "--local", f"mem={tmpfs}", "--local", f"fuse={fuse}",
+         "--size", "300", "--reps", "50"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        while True:
+            ready, _, _ = select.select([proc.stderr], [], [], 60)
+            assert ready, "bench printed no progress"
+            line = proc.stderr.readline()
+            assert line, "bench ended before it could be interrupted"
+            if line.startswith("bench: repetition 1/"):
+                break
+        assert scratch_left(tmpfs, fuse)
+        proc.send_signal(getattr(signal, signame))
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == code
+    assert f"Error: bench interrupted by {signame}; scratch folders removed" in err
+    assert out == ""
+    assert scratch_left(tmpfs, fuse) == []
+
+
+def test_copy_must_be_an_existing_folder(cli_runner: Any, tmpfs: Path, tmp_path: Path) -> None:
+    result = cli_runner("bench", "--local", str(tmpfs), "--command", "true", "--copy", str(tmp_path / "nope"))
+    assert result.exit_code == 2
+    assert f"Invalid value for --copy: '{tmp_path / 'nope'}'. Allowed: an existing folder." in result.stderr
+    assert os.listdir(tmpfs) == []

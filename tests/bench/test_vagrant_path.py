@@ -201,3 +201,18 @@ def test_bench_without_local_needs_a_vagrantfile(
     assert f"Error: no Vagrantfile in {tmp_path}" in result.stderr
     assert "--local PATH" in result.stderr
     assert os.listdir(tmp_path) == []
+
+
+def test_command_in_the_guest_runs_in_copies_of_the_nfs_folder(project: Path, tmp_path: Path) -> None:
+    fake = FakeVagrant(tmp_path, state="running")
+    (fake.nfs / "manage.py").write_text("print('hi')\n")
+    probe = f"{sys.executable} -c \"import os, sys; sys.exit(0 if os.path.exists('manage.py') else 7)\""
+    options = BenchOptions(project=project, reps=5, warmup=0, command=probe)
+    result = run_in_vagrant(options, adapter=VagrantAdapter(project, run=fake), share_root=PurePosixPath(str(fake.mnt)))
+    assert result.params["copy"] == str(fake.nfs)
+    row = result.row("command")
+    assert row is not None and {c.label for c in row.cells} == {"disk", "nfs", "vboxsf"}
+    for label in ("disk", "nfs", "vboxsf"):
+        assert result.document["results"][label]["command"]["returncodes"] == [0] * 5
+    assert scratch_left(fake.home, fake.nfs) == []
+    assert sorted(os.listdir(fake.nfs)) == ["manage.py"]

@@ -118,7 +118,7 @@ class BenchOptions:
     warmup: int = 1
     seed: int = 0
     command: str | None = None
-    copy: Path | None = None
+    copy: str | None = None
     project: Path = Path()
     machine: str | None = None
 
@@ -269,7 +269,7 @@ def runner_args(
     if options.warmup < 0:
         raise InvalidValue("--warmup", options.warmup, "a number >= 0")
     if options.copy is not None and options.command is None:
-        raise InvalidValue("--copy", str(options.copy), "a folder, together with --command")
+        raise InvalidValue("--copy", options.copy, "a folder, together with --command")
     args = [t.argument() for t in targets]
     args += ["--baseline", baseline, "--profile", options.profile, "--warmup", str(options.warmup)]
     args += ["--seed", str(options.seed)]
@@ -279,7 +279,7 @@ def runner_args(
     if options.reps is not None:
         args += ["--reps", str(options.reps)]
     if options.copy is not None:
-        args += ["--copy", str(options.copy)]
+        args += ["--copy", options.copy]
     if run_id is not None:
         args += ["--id", run_id]
     return args
@@ -305,6 +305,8 @@ def run_bench(
     """
     if options.local:
         targets, baseline = parse_local(options.local, options.baseline)
+        if options.copy is not None and not Path(options.copy).expanduser().is_dir():
+            raise InvalidValue("--copy", options.copy, "an existing folder")
         args = runner_args(options, targets, baseline)
         doc = (transport or LocalTransport()).run_runner(args, progress)
         return analyze(doc, where="local")

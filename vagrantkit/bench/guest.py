@@ -13,6 +13,7 @@ import secrets
 import shlex
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -107,6 +108,10 @@ def run_in_vagrant(
                 warnings.append(
                     f"{machine.provider}: no 9p/virtiofs folder is mounted, and none can be added for one run"
                 )
+        if options.command is not None and options.copy is None:
+            # The guest disk holds no project: the command runs in a copy of it in every
+            # target's scratch folder, taken from the NFS folder (the project as the guest sees it).
+            options = replace(options, copy=targets[1].path if len(targets) > 1 else None)
         args = runner_args(options, targets, "disk", run_id)
         _say(notify, f"bench: measuring {', '.join(t.label for t in targets)} in {machine.name}...")
         guest = transport or VagrantTransport(_MachineShell(adapter, machine.name))

@@ -442,8 +442,9 @@ def build_fixture(root: str, files: int, seed: int) -> dict[str, Any]:
 class Workspace:
     """One target's scratch folder: the fixture tree and a work folder for the write operations."""
 
-    def __init__(self, config: Config, scratch: str) -> None:
+    def __init__(self, config: Config, scratch: str, target_path: str = "") -> None:
         self.config = config
+        self.target_path = target_path  # where --command runs when there is no --copy
         self.tree = os.path.join(scratch, "tree")
         self.work = os.path.join(scratch, "work")
         self.files: list[str] = []
@@ -621,8 +622,6 @@ class Workspace:
         )
         return 1, proc.returncode
 
-    target_path = ""
-
 
 # ---------------------------------------------------------------------------------------------
 # Mounts and environment
@@ -791,8 +790,7 @@ def execute(config: Config, progress: Progress | None = None) -> dict[str, Any]:
                 t.scratch = os.path.join(t.path, scratch_name(config.run_id, t.label))
                 os.mkdir(t.scratch)
                 created.append(t.scratch)
-                ws = Workspace(config, t.scratch)
-                ws.target_path = t.path
+                ws = Workspace(config, t.scratch, t.path)
                 if progress:
                     progress({"phase": "fixture", "target": t.label, "progress": [done, total]})
                 fixture = ws.prepare(build=needs_tree)
