@@ -6,6 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from vagrantkit.doctor.checks.common import install_command, vagrantfile_facts, version_tuple
+from vagrantkit.doctor.checks.vagrant import INSTALL_PAGE, install_fix
 from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, check
 from vagrantkit.host import OS, Host
 
@@ -118,8 +119,9 @@ def virtualbox_installed(ctx: DoctorContext) -> Finding:
         return Finding.fail(
             f"VirtualBox {vbox.version} needs Vagrant >= {need} (this is {ctx.vagrant_version()})",
             fix=Fix(
-                f"Vagrant {ctx.vagrant_version()} does not know VirtualBox {version[0]}.{version[1]} and refuses to use it. Upgrade Vagrant to {need} or newer.",
-                (),
+                f"Vagrant {ctx.vagrant_version()} does not know VirtualBox {version[0]}.{version[1]} and refuses to use "
+                f"it. Upgrade Vagrant to {need} or newer ({INSTALL_PAGE}):",
+                install_fix(ctx).commands,
             ),
             details=(vbox.path,),
         )
@@ -128,8 +130,19 @@ def virtualbox_installed(ctx: DoctorContext) -> Finding:
         return Finding.warn(
             f"VirtualBox {vbox.version} is newer than any Vagrant vagrantkit knows supports it",
             fix=Fix(
-                "Check the Vagrant changelog for support of this VirtualBox line, or install the previous VirtualBox line.",
-                (),
+                "If `vagrant up` says this VirtualBox is not supported, upgrade Vagrant (its changelog names the "
+                "VirtualBox lines it supports) or go back to the previous VirtualBox line.",
+                install_fix(ctx).commands,
+            ),
+            details=(vbox.path,),
+        )
+    if ctx.host.wsl and not ctx.host.which("VBoxManage.exe"):
+        folder = vbox.path.rsplit("/", 1)[0]
+        return Finding.warn(
+            f"VirtualBox {vbox.version} is installed in Windows but VBoxManage.exe is not on the WSL PATH",
+            fix=Fix(
+                "Vagrant inside WSL calls VBoxManage.exe through PATH. Add its folder in your shell's start-up file:",
+                (f"echo 'export PATH=\"$PATH:{folder}\"' >> ~/.bashrc",),
             ),
             details=(vbox.path,),
         )
