@@ -125,6 +125,12 @@ class FakeHost(Host):
 
 # --- presets ---------------------------------------------------------------------------------
 
+
+def preset(defaults: dict[str, object], overrides: Mapping[str, object]) -> FakeHost:
+    """A FakeHost from a preset's arguments, any of them replaced by ``overrides``."""
+    return FakeHost(**{**defaults, **overrides})  # type: ignore[arg-type]
+
+
 VAGRANT_PLUGINS_WINNFSD = (
     "1764000000,,ui,info,vagrant-winnfsd (1.4.0%!(VAGRANT_COMMA) global)\n"
     "1764000000,,plugin-name,vagrant-winnfsd\n"
@@ -220,8 +226,7 @@ def windows_host(**overrides: object) -> FakeHost:
         "executables": [r"C:\Program Files\Vagrant\bin\vagrant.exe"],
         "commands": commands,
     }
-    kwargs.update(overrides)
-    return FakeHost(**kwargs)  # type: ignore[arg-type]
+    return preset(kwargs, overrides)
 
 
 MACOS_PATH = "/opt/homebrew/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
@@ -250,8 +255,7 @@ def macos_host(**overrides: object) -> FakeHost:
         "executables": ["/opt/homebrew/bin/vagrant", "/usr/local/bin/VBoxManage", "/sbin/nfsd", "/usr/bin/sudo"],
         "commands": commands,
     }
-    kwargs.update(overrides)
-    return FakeHost(**kwargs)  # type: ignore[arg-type]
+    return preset(kwargs, overrides)
 
 
 UBUNTU_OS_RELEASE = 'PRETTY_NAME="Ubuntu 24.04.1 LTS"\nNAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nID_LIKE=debian\n'
@@ -291,8 +295,7 @@ def linux_host(**overrides: object) -> FakeHost:
         "executables": ["/usr/bin/vagrant", "/usr/bin/VBoxManage", "/usr/sbin/exportfs", "/usr/bin/sudo"],
         "commands": commands,
     }
-    kwargs.update(overrides)
-    return FakeHost(**kwargs)  # type: ignore[arg-type]
+    return preset(kwargs, overrides)
 
 
 def wsl_host(**overrides: object) -> FakeHost:
@@ -318,5 +321,4 @@ def wsl_host(**overrides: object) -> FakeHost:
         "executables": ["/usr/bin/vagrant", "/mnt/c/Program Files/Oracle/VirtualBox/VBoxManage.exe"],
         "commands": commands,
     }
-    kwargs.update(overrides)
-    return FakeHost(**kwargs)  # type: ignore[arg-type]
+    return preset(kwargs, overrides)
