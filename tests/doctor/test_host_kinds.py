@@ -135,3 +135,14 @@ def test_vagrant_runs_once_per_verb_however_many_checks_ask(tmp_path: Path) -> N
     assert runner.count("vagrant", "plugin", "list") == 1
     assert runner.count("vagrant", "validate") == 1
     assert runner.count("netsh") == 1 and runner.count("tasklist") == 1 and runner.count("netstat") == 1
+
+
+def test_on_a_terminal_the_report_is_coloured_and_says_the_same(tmp_path: Path) -> None:
+    import re
+
+    folder = project(tmp_path)
+    result = anonymous(run_doctor(host=linux_host(), cwd=folder), folder)
+    plain = render_text(result)
+    coloured = render_text(result, color=True, width=100)
+    assert "\x1b[" in coloured and "\x1b[" not in plain
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain

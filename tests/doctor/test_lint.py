@@ -120,7 +120,8 @@ def test_hash_rocket_options_and_nfs_true_are_understood() -> None:
     assert facts.static_ips == ((2, "192.168.56.10"),)
     assert [f.mount_options for f in facts.nfs_folders] == [["actimeo=1"]]
     found = {f.rule: f.corrected for f in lint(text, windows_host=True)}
-    assert set(found) == {"nfs-nolock", "nfs-owner-group"}
+    assert set(found) == {"nfs-nolock", "nfs-owner-group", "nfs-udp"}
+    assert ":nfs => true, nfs_udp: false, :mount_options" in found["nfs-udp"]
     assert found["nfs-owner-group"].endswith(':mount_options => ["actimeo=1"]')
     assert ':mount_options => ["nolock", "actimeo=1"]' in found["nfs-nolock"]
 
@@ -128,3 +129,33 @@ def test_hash_rocket_options_and_nfs_true_are_understood() -> None:
 def test_a_disabled_nfs_folder_needs_no_network() -> None:
     text = 'Vagrant.configure("2") do |config|\n  config.vm.synced_folder ".", "/vagrant", type: "nfs", disabled: true\nend\n'
     assert lint(text, windows_host=True) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "flagged"),
+    [
+        ('type: "nfs"', True),
+        ('type: "nfs", nfs_version: 3', True),
+        ('type: "nfs", nfs_version: 4', False),
+        ('type: "nfs", nfs_udp: false', False),
+        ('type: "nfs", mount_options: ["nolock", "tcp"]', False),
+        ('type: "rsync"', False),
+    ],
+)
+def test_nfs_v3_without_nfs_udp_false_mounts_over_udp_by_vagrants_default(options: str, flagged: bool) -> None:
+    text = (
+        'Vagrant.configure("2") do |config|\n'
+        '  config.vm.network "private_network", type: "dhcp"\n'
+        f'  config.vm.synced_folder ".", "/vagrant", {options}\n'
+        "end\n"
+    )
+    found = [(f.line, f.rule, f.status, f.corrected) for f in lint(text, windows_host=False) if f.rule == "nfs-udp"]
+    expected = [
+        (
+            3,
+            "nfs-udp",
+            Status.WARN,
+            f'  config.vm.synced_folder ".", "/vagrant", {options}'.replace('"nfs"', '"nfs", nfs_udp: false', 1),
+        )
+    ]
+    assert found == (expected if flagged else [])

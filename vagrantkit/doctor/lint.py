@@ -188,6 +188,39 @@ def _ruby_list(items: list[str]) -> str:
     return "[" + ", ".join(f'"{i}"' for i in items) + "]"
 
 
+def _implicit_udp(folder: SyncedFolder) -> LintFinding | None:
+    """An NFSv3 folder that leaves ``nfs_udp`` unset mounts over UDP.
+
+    Vagrant sets ``nfs_udp`` to true unless the version starts with 4 (plugins/synced_folders/nfs/
+    synced_folder.rb), and its Linux guest then adds ``udp`` to the mount options.
+    """
+    version = folder.options.get("nfs_version", "3").strip().strip("\"'")
+    options = folder.mount_options or []
+    if "nfs_udp" in folder.options or version.startswith("4") or {"tcp", "proto=tcp"} & set(options):
+        return None
+    k, line = next(
+        (
+            (k, t)
+            for k, t in enumerate(folder.lines)
+            if _OPT["type"].search(code_part(t)) or _OPT["nfs"].search(code_part(t))
+        ),
+        (0, folder.lines[0]),
+    )
+    option = _OPT["type"] if _OPT["type"].search(code_part(line)) else _OPT["nfs"]
+    m = option.search(line)
+    corrected = line if m is None else line[: m.end()] + ", nfs_udp: false" + line[m.end() :]
+    return LintFinding(
+        "nfs-udp",
+        folder.line + k,
+        Status.WARN,
+        "NFS version 3 without `nfs_udp: false`: Vagrant mounts over UDP by default",
+        "Vagrant turns `nfs_udp` on for NFSv3 unless told otherwise; guest kernels of current distributions "
+        "(Ubuntu 22.04+, Debian 12) refuse NFS over UDP and the mount fails.",
+        line,
+        corrected,
+    )
+
+
 def lint(text: str, *, windows_host: bool) -> list[LintFinding]:
     """Every known mistake in a Vagrantfile, in line order.
 
@@ -267,6 +300,9 @@ def lint(text: str, *, windows_host: bool) -> list[LintFinding]:
                     f'{indent}{var}.vm.network "private_network", type: "dhcp"\n{first}',
                 )
             )
+        implicit_udp = _implicit_udp(folder)
+        if implicit_udp is not None:
+            found.append(implicit_udp)
         for k, text_line in enumerate(folder.lines):
             number = folder.line + k
             part = code_part(text_line)
