@@ -259,6 +259,7 @@ def bench(
         report.check_plot_path(plot_file)
     err = Console(stderr=True)
     if from_file is not None:
+        core.check_from_alone(given)
         result = core.analyze_file(from_file, baseline=given["baseline"])
     else:
         options = core.BenchOptions(project=Path.cwd(), **given)

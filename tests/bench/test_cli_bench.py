@@ -164,3 +164,11 @@ def test_copy_must_be_an_existing_folder(cli_runner: Any, tmpfs: Path, tmp_path:
     assert result.exit_code == 2
     assert f"Invalid value for --copy: '{tmp_path / 'nope'}'. Allowed: an existing folder." in result.stderr
     assert os.listdir(tmpfs) == []
+
+
+def test_from_refuses_options_that_only_a_measurement_uses(cli_runner: Any, tmp_path: Path) -> None:
+    saved = tmp_path / "run.json"
+    saved.write_text("{}")
+    result = cli_runner("bench", "--from", str(saved), "--reps", "9")
+    assert result.exit_code == 2
+    assert "Invalid value for --reps: 9. Allowed: nothing together with --from (it renders a saved run" in result.stderr

@@ -7,8 +7,8 @@ lab's QEMU guest) renders like a `bench` run: ``report.render_table(analyze(json
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -291,7 +291,7 @@ def run_bench(
     transport: Transport | None = None,
     adapter: Any = None,
     progress: Progress | None = None,
-    notify: Any = None,
+    notify: Callable[[str], None] | None = None,
 ) -> BenchResult:
     """Measure the folders ``options`` names and return the analysed result.
 
@@ -330,3 +330,16 @@ def analyze_file(path: Path, *, baseline: str | None = None) -> BenchResult:
     if not isinstance(doc, dict) or doc.get("schema") != bench_runner.SCHEMA:
         raise InvalidValue("--from", str(path), f"a JSON document with schema {bench_runner.SCHEMA!r}")
     return analyze(doc, where=str(doc.get("where", "runner document")), baseline=baseline)
+
+
+def check_from_alone(given: Mapping[str, Any]) -> None:
+    """``--from`` measures nothing: refuse options that only make sense for a measurement (exit 2)."""
+    defaults = {f.name: f.default for f in fields(BenchOptions)}
+    extra = [
+        name for name, value in given.items() if name != "baseline" and value not in (defaults.get(name), (), None)
+    ]
+    if extra:
+        name = extra[0]
+        raise InvalidValue(
+            "--" + name, given[name], "nothing together with --from (it renders a saved run and measures nothing)"
+        )
