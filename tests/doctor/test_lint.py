@@ -159,3 +159,43 @@ def test_nfs_v3_without_nfs_udp_false_mounts_over_udp_by_vagrants_default(option
         )
     ]
     assert found == (expected if flagged else [])
+
+
+def test_real_world_shapes_are_not_mistakes() -> None:
+    text = (
+        'VAGRANTFILE_API_VERSION = "2"\n'
+        "Vagrant.configure(VAGRANTFILE_API_VERSION) do |cfg|\n"
+        '  cfg.vm.hostname = "it’s-fine"  # a curly quote inside a string or a “comment” is no mistake\n'
+        '  cfg.vm.provider "virtualbox" do |vb, override|\n'
+        '    override.vm.box = "bento/ubuntu-24.04"\n'
+        "  end\n"
+        "  (1..2).each do |i|\n"
+        '    cfg.vm.define "node#{i}" do |node|\n'
+        '      node.vm.network "private_network", ip: "192.168.56.1#{i}"\n'
+        '      node.vm.synced_folder ".", "/vagrant", type: "nfs", nfs_udp: false\n'
+        "    end\n"
+        "  end\n"
+        "end\n"
+    )
+    assert lint(text, windows_host=True) == []
+    assert parse(text).block_vars == ("cfg", "vb", "override", "i", "node")
+
+
+def test_a_receiver_mistake_is_corrected_to_the_configure_variable_whatever_its_name() -> None:
+    text = 'Vagrant.configure(API) do |cfg|\n  config.vm.box = "x"\nend\n'
+    assert [(f.line, f.corrected) for f in lint(text, windows_host=False)] == [(2, '  cfg.vm.box = "x"')]
+
+
+def test_unless_has_plugin_is_not_a_guard() -> None:
+    text = (
+        'Vagrant.configure("2") do |config|\n'
+        '  unless Vagrant.has_plugin?("vagrant-winnfsd")\n'
+        "    config.winnfsd.uid = 1000\n"
+        "  end\n"
+        "end\n"
+    )
+    assert [(f.line, f.rule) for f in lint(text, windows_host=True)] == [(3, "winnfsd-unguarded")]
+
+
+def test_escaped_quotes_do_not_end_a_string() -> None:
+    assert code_part(r'  x = "a \" # still a string"  # comment') == r'  x = "a \" # still a string"  '

@@ -79,9 +79,8 @@ def find_vagrantfile(host: Host, start: Path) -> Path | None:
     """
     cwd = host.env("VAGRANT_CWD")
     folder = (start / cwd) if cwd else start
-    names = (
-        [host.env("VAGRANT_VAGRANTFILE") or ""] if host.env("VAGRANT_VAGRANTFILE") else ["Vagrantfile", "vagrantfile"]
-    )
+    wanted = host.env("VAGRANT_VAGRANTFILE")
+    names = [wanted] if wanted else ["Vagrantfile", "vagrantfile"]
     folder = folder.absolute()
     for candidate_dir in (folder, *folder.parents):
         for name in names:
@@ -176,6 +175,11 @@ def run_doctor(
     checks = select_checks(load_checks(), only)
     ctx = DoctorContext(host, project, vagrantfile, django, verbose=verbose, adapter=adapter)
     with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="doctor") as pool:
+        if not only:
+            # A full run needs every Vagrant fact: start the slow verbs now, side by side, rather than
+            # when the first check that needs each one gets a worker.
+            pool.submit(ctx.plugins)
+            pool.submit(ctx.validate)
         outcomes = list(pool.map(lambda c: _run_one(c, ctx), checks))
     return DoctorResult(
         HostSummary(host.os.value, host.describe(), host.release, host.version, host.machine, host.wsl),

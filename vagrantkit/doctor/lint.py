@@ -16,8 +16,8 @@ from vagrantkit.doctor.model import Status
 
 CURLY = {"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"}
 
-_BLOCK_VAR = re.compile(r"(?:\bdo|\{)\s*\|\s*([a-z_]\w*)")
-_CONFIGURE = re.compile(r"\bVagrant\s*\.\s*configure\s*\(?\s*[\"'“”]?2")
+_BLOCK_PARAMS = re.compile(r"(?:\bdo|\{)\s*\|([^|]*)\|")
+_CONFIGURE = re.compile(r"\bVagrant\s*\.\s*configure\b")
 # A receiver followed by one of Vagrant's top-level config namespaces.
 _NAMESPACES = "vm|ssh|winrm|winssh|vagrant|nfs|package|push|trigger|winnfsd|hostmanager|vbguest|cache"
 _RECEIVER = re.compile(rf"^(\s*)([A-Za-z_]\w*)(\s*\.\s*(?:{_NAMESPACES})\b)")
@@ -92,20 +92,39 @@ class LintFinding:
     corrected: str
 
 
-def code_part(line: str) -> str:
-    """The line without its trailing ``#`` comment (a ``#`` inside a string is kept)."""
+def _scan(line: str) -> tuple[str, str]:
+    """(the line without its ``#`` comment, the same with the contents of straight-quoted strings blanked).
+
+    Outside a string ``#`` always starts a comment (``#{}`` interpolation lives inside strings);
+    curly quotes are not string delimiters for Ruby, so they stay visible as code.
+    """
     quote = None
-    for i, ch in enumerate(line):
+    blanked: list[str] = []
+    i = 0
+    while i < len(line):
+        ch = line[i]
         if quote:
             if ch == "\\":
+                blanked.append(" " * len(line[i : i + 2]))
+                i += 2
                 continue
             if ch == quote:
                 quote = None
-        elif ch in "\"'“”‘’":
-            quote = '"' if ch in "“”" else "'" if ch in "‘’" else ch
-        elif ch == "#" and line[i + 1 : i + 2] != "{":
-            return line[:i]
-    return line
+            blanked.append(ch if quote is None else " ")
+        elif ch in "\"'":
+            quote = ch
+            blanked.append(ch)
+        elif ch == "#":
+            return line[:i], "".join(blanked)
+        else:
+            blanked.append(ch)
+        i += 1
+    return line, "".join(blanked)
+
+
+def code_part(line: str) -> str:
+    """The line without its trailing ``#`` comment (a ``#`` inside a string is kept)."""
+    return _scan(line)[0]
 
 
 def _statements(lines: list[str]) -> Iterator[tuple[int, list[str]]]:
@@ -127,7 +146,7 @@ def parse(text: str) -> VagrantfileFacts:
     code = [code_part(line) for line in lines]
     block_vars: list[str] = []
     for line in code:
-        block_vars.extend(m[1] for m in _BLOCK_VAR.finditer(line))
+        block_vars.extend(name for m in _BLOCK_PARAMS.finditer(line) for name in _params(m[1]))
     folders = []
     for number, group in _statements(lines):
         if _SYNCED.match(code_part(group[0])):
@@ -142,10 +161,16 @@ def parse(text: str) -> VagrantfileFacts:
     return VagrantfileFacts(tuple(dict.fromkeys(block_vars)), tuple(folders), network, ips, providers)
 
 
+def _params(text: str) -> list[str]:
+    """Names in a block's ``|a, b|`` (splat and default values dropped)."""
+    names = (p.strip().lstrip("*&").split("=")[0].strip() for p in text.split(","))
+    return [n for n in names if re.fullmatch(r"[a-z_]\w*", n)]
+
+
 def _configure_var(code: list[str]) -> str:
     for line in code:
-        if _CONFIGURE.search(line) and (m := _BLOCK_VAR.search(line)):
-            return m[1]
+        if _CONFIGURE.search(line) and (m := _BLOCK_PARAMS.search(line)) and _params(m[1]):
+            return _params(m[1])[0]
     return "config"
 
 
@@ -162,7 +187,8 @@ def _guarded_lines(code: list[str]) -> set[int]:
             continue
         statement_if = _OPENER.match(line)
         if statement_if or _DO.search(line):
-            stack.append(bool(statement_if and statement_if[1] in ("if", "unless") and _GUARD.search(line)))
+            # `unless Vagrant.has_plugin?(...)` is the opposite of a guard.
+            stack.append(bool(statement_if and statement_if[1] == "if" and _GUARD.search(line)))
     return guarded
 
 
@@ -235,7 +261,7 @@ def lint(text: str, *, windows_host: bool) -> list[LintFinding]:
     found: list[LintFinding] = []
 
     for n, line in enumerate(lines, 1):
-        if any(c in line for c in CURLY):
+        if any(c in _scan(line)[1] for c in CURLY):  # in code: not in comments or straight-quoted strings
             fixed = "".join(CURLY.get(c, c) for c in line)
             found.append(
                 LintFinding(

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, Union
 
+from vagrantkit.errors import CommandError
 from vagrantkit.host import Host
 from vagrantkit.runner import Completed
 from vagrantkit.vagrant_adapter import Plugin, VagrantAdapter
@@ -286,7 +287,7 @@ class DoctorContext:
                 return None
             try:
                 return tuple(self.adapter.plugins())
-            except Exception:  # a broken plugin setup makes `vagrant plugin list` fail: report, not crash
+            except CommandError:  # a broken plugin setup makes `vagrant plugin list` fail: report, not crash
                 return None
 
         return self.cached("vagrant.plugins", compute)
@@ -302,8 +303,6 @@ class DoctorContext:
         def compute() -> Completed | None:
             if self.vagrantfile is None or self.vagrant_version() is None:
                 return None
-            from vagrantkit.errors import CommandError
-
             try:
                 return self.adapter.validate()
             except CommandError as exc:

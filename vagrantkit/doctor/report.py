@@ -32,9 +32,9 @@ HEADINGS = {
 WORDS = {Status.PASS: "passed", Status.WARN: "warning", Status.FAIL: "failed", Status.SKIP: "skipped"}
 
 
-def _console(color: bool, width: int | None) -> Console:
+def _console(color: bool, width: int | None, buffer: io.StringIO) -> Console:
     return Console(
-        file=io.StringIO(),
+        file=buffer,
         width=width or FIXED_WIDTH,
         color_system="standard" if color else None,
         force_terminal=color,
@@ -96,7 +96,8 @@ def summary_line(result: DoctorResult) -> str:
 
 def render_text(result: DoctorResult, *, verbose: bool = False, color: bool = False, width: int | None = None) -> str:
     """The report for people: a header, one line per result grouped by category, fixes, a summary."""
-    console = _console(color, width)
+    buffer = io.StringIO()
+    console = _console(color, width, buffer)
     prompt = "> " if result.host.os == "windows" else "$ "
     _wrapped(console, f"vagrantkit doctor: {result.host.name} ({result.host.machine})", 0, "bold")
     _verbatim(console, f"Vagrantfile: {result.vagrantfile or 'none found'}", 0)
@@ -115,8 +116,7 @@ def render_text(result: DoctorResult, *, verbose: bool = False, color: bool = Fa
     verdict = "problems found" if result.failed else "no problem that stops Vagrant"
     hint = " -v shows the skipped checks and details." if not verbose and result.counts()[Status.SKIP] else ""
     _wrapped(console, f"Summary: {summary_line(result)} ({verdict}).{hint}", 0, "bold")
-    assert isinstance(console.file, io.StringIO)
-    return console.file.getvalue()
+    return buffer.getvalue()
 
 
 def render_list(checks: Sequence[Check]) -> str:
