@@ -788,8 +788,14 @@ def execute(config: Config, progress: Progress | None = None) -> dict[str, Any]:
         try:
             for t in config.targets:
                 t.scratch = os.path.join(t.path, scratch_name(config.run_id, t.label))
-                os.mkdir(t.scratch)
+                # Listed before mkdir, so a signal between the two cannot leave it behind; taken off
+                # again if the name turned out to be someone else's (it is never removed then).
                 created.append(t.scratch)
+                try:
+                    os.mkdir(t.scratch)
+                except FileExistsError:
+                    created.remove(t.scratch)
+                    raise
                 ws = Workspace(config, t.scratch, t.path)
                 if progress:
                     progress({"phase": "fixture", "target": t.label, "progress": [done, total]})
