@@ -54,6 +54,19 @@ def _wrapped(console: Console, text: str, indent: int, style: str = "") -> None:
         console.print(Text(" " * indent) + line, soft_wrap=True)
 
 
+def _hanging(console: Console, text: Text, indent: int) -> None:
+    """Print ``text`` wrapped at the console width, lines after the first indented by ``indent``."""
+    first = text.wrap(console, console.width)[0]
+    rest = text[len(first.plain) :]
+    rest = rest[len(rest.plain) - len(rest.plain.lstrip()) :]
+    first.rstrip()
+    console.print(first, soft_wrap=True)
+    if rest.plain:
+        for line in rest.wrap(console, console.width - indent):
+            line.rstrip()
+            console.print(Text(" " * indent) + line, soft_wrap=True)
+
+
 def _verbatim(console: Console, text: str, indent: int, style: str = "") -> None:
     """Print a line as it is (code: never wrapped, never folded)."""
     console.print(Text(" " * indent + text, style=style), soft_wrap=True)
@@ -66,9 +79,7 @@ def _result(console: Console, r: CheckResult, *, verbose: bool, prompt: str) -> 
     if verbose:
         head.append(f" ({r.id})", style="dim")
     head.append(f": {r.message}")
-    for n, wrapped in enumerate(head.wrap(console, console.width)):
-        wrapped.rstrip()
-        console.print(Text(" " * 6) + wrapped if n else wrapped, soft_wrap=True)
+    _hanging(console, head, 6)
     if verbose:
         for detail in r.details:
             _verbatim(console, detail, 6, "dim")
