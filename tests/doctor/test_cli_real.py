@@ -43,10 +43,8 @@ def has_nfs_server() -> bool:
     """exportfs installed and an nfsd in this kernel (loaded, or a module for the running release)."""
     exportfs = shutil.which("exportfs") or any(Path(p).is_file() for p in ("/usr/sbin/exportfs", "/sbin/exportfs"))
     release = os.uname().release
-    kernel = (
-        Path("/proc/fs/nfsd").exists()
-        or "nfsd" in Path("/proc/filesystems").read_text()
-        or any(Path(root, release, "kernel/fs/nfsd").is_dir() for root in ("/lib/modules", "/usr/lib/modules"))
+    kernel = "nfsd" in Path("/proc/filesystems").read_text() or any(
+        Path(root, release, "kernel/fs/nfsd").is_dir() for root in ("/lib/modules", "/usr/lib/modules")
     )
     return bool(exportfs) and kernel
 

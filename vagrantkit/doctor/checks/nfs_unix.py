@@ -67,9 +67,10 @@ def nfs_server(ctx: DoctorContext) -> Finding:
             fix=Fix("Restore /sbin/nfsd (reinstall or update macOS).", ()),
         )
     exportfs = find_exportfs(ctx)
+    # Loaded (listed in /proc/filesystems) or loadable (a module for the running kernel). Not
+    # /proc/fs/nfsd: the kernel creates that mount point whenever CONFIG_NFSD is y or m, module or not.
     kernel = (
-        host.exists("/proc/fs/nfsd")
-        or "nfsd" in (host.read_text("/proc/filesystems") or "")
+        "nfsd" in (host.read_text("/proc/filesystems") or "")
         or bool(host.glob(f"/lib/modules/{host.release}/kernel/fs/nfsd/nfsd.ko*"))
         or bool(host.glob(f"/usr/lib/modules/{host.release}/kernel/fs/nfsd/nfsd.ko*"))
     )
@@ -78,10 +79,13 @@ def nfs_server(ctx: DoctorContext) -> Finding:
         commands = install_command(host, package)
         family = linux_family(host)
         start = "sudo systemctl enable --now nfs-server"
+        no_module = "" if kernel else f", and this kernel ({host.release}) has no nfsd module either"
         return Finding.fail(
-            "no NFS server: exportfs was not found",
+            f"no NFS server: exportfs was not found{no_module}",
             fix=Fix(
-                f"Vagrant exports the project with the kernel NFS server. Install it ({package.get(family, 'nfs-kernel-server or nfs-utils')}) and start it:",
+                "Vagrant exports the project with the kernel NFS server"
+                + ("" if kernel else " (containers, WSL 1 and some minimal kernels lack it: then use another host)")
+                + f". Install it ({package.get(family, 'nfs-kernel-server or nfs-utils')}) and start it:",
                 (*commands, start),
             ),
         )
