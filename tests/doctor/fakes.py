@@ -81,43 +81,44 @@ class FakeHost(Host):
             uid=uid,
             run=self.fake_runner,
         )
-        self.files = {self._key(k): v for k, v in dict(files).items()}
-        self.names = {self._key(k): k for k in [*dict(files), *executables]}  # keys keep the written case
+        self.files = {self.key(k): v for k, v in dict(files).items()}
+        self.names = {self.key(k): k for k in [*dict(files), *executables]}  # keys keep the written case
         for exe in executables:
-            self.files.setdefault(self._key(exe), "")
-        self.executables = {self._key(e) for e in executables}
-        self.mtimes = {self._key(k): v for k, v in dict(mtimes).items()}
+            self.files.setdefault(self.key(exe), "")
+        self.executables = {self.key(e) for e in executables}
+        self.mtimes = {self.key(k): v for k, v in dict(mtimes).items()}
 
-    def _key(self, path: str) -> str:
+    def key(self, path: str) -> str:
+        """How the file table spells ``path`` (case-folded on Windows)."""
         return str(PureWindowsPath(path)).lower() if self.is_windows else str(PurePosixPath(path))
 
     def read_text(self, path: str) -> str | None:
-        return self.files.get(self._key(path))
+        return self.files.get(self.key(path))
 
     def exists(self, path: str) -> bool:
-        key = self._key(path)
+        key = self.key(path)
         return key in self.files or any(
             k.startswith(key.rstrip("\\/") + ("\\" if self.is_windows else "/")) for k in self.files
         )
 
     def is_file(self, path: str) -> bool:
-        return self.files.get(self._key(path)) is not None
+        return self.files.get(self.key(path)) is not None
 
     def is_dir(self, path: str) -> bool:
         return self.exists(path) and not self.is_file(path)
 
     def is_executable(self, path: str) -> bool:
-        return self._key(path) in self.executables
+        return self.key(path) in self.executables
 
     def glob(self, pattern: str) -> list[str]:
         pure = PureWindowsPath if self.is_windows else PurePosixPath
-        return sorted(self.names[k] for k in self.files if pure(k).match(self._key(pattern)))
+        return sorted(self.names[k] for k in self.files if pure(k).match(self.key(pattern)))
 
     def stat(self, path: str) -> FileInfo | None:
         text = self.read_text(path)
         if text is None:
             return None
-        return FileInfo(len(text.encode()), self.mtimes.get(self._key(path), NOW))
+        return FileInfo(len(text.encode()), self.mtimes.get(self.key(path), NOW))
 
     def now(self) -> float:
         return NOW

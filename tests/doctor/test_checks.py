@@ -45,7 +45,7 @@ def test_windows_without_winnfsd_fails_from_vagrant_2_2_10_on(
     host = windows_host()
     host.fake_runner.answers["vagrant --version"] = f"Vagrant {vagrant}\n"
     host.fake_runner.answers["vagrant plugin list --machine-readable"] = VAGRANT_NO_PLUGINS
-    del host.files[host._key(WINNFSD_EXE)]
+    del host.files[host.key(WINNFSD_EXE)]
     r = run(host, tmp_path, "nfs.winnfsd-plugin")["nfs.winnfsd-plugin"]
     assert r.status is status and words in r.message
     assert r.fix is not None and r.fix.commands == ("vagrant plugin install vagrant-winnfsd",)
@@ -53,7 +53,7 @@ def test_windows_without_winnfsd_fails_from_vagrant_2_2_10_on(
 
 def test_winnfsd_exe_missing_although_the_plugin_is_installed(tmp_path: Path) -> None:
     host = windows_host()
-    del host.files[host._key(WINNFSD_EXE)]
+    del host.files[host.key(WINNFSD_EXE)]
     r = run(host, tmp_path, "nfs.winnfsd-exe")["nfs.winnfsd-exe"]
     assert r.status is Status.FAIL and "antivirus" in r.message
     assert r.fix is not None and r.fix.commands[-1] == "vagrant plugin install vagrant-winnfsd"
@@ -64,9 +64,9 @@ def test_winnfsd_exe_is_found_under_vagrant_home(tmp_path: Path) -> None:
     host = windows_host(
         environ={"USERPROFILE": r"C:\Users\dev", "VAGRANT_HOME": r"D:\vagrant", "Path": r"C:\Program Files\Vagrant\bin"}
     )
-    del host.files[host._key(WINNFSD_EXE)]
-    host.files[host._key(exe)] = ""
-    host.names[host._key(exe)] = exe
+    del host.files[host.key(WINNFSD_EXE)]
+    host.files[host.key(exe)] = ""
+    host.names[host.key(exe)] = exe
     assert run(host, tmp_path, "nfs.winnfsd-exe")["nfs.winnfsd-exe"].message == exe
 
 
@@ -124,9 +124,9 @@ def test_winnfsd_serving_a_running_vm_is_fine(tmp_path: Path) -> None:
 
 def test_virtualbox_found_only_through_the_registry(tmp_path: Path) -> None:
     host = windows_host(environ={"USERPROFILE": r"C:\Users\dev", "Path": r"C:\Program Files\Vagrant\bin"})
-    del host.files[host._key(WIN_VBOX + r"\VBoxManage.exe")]
+    del host.files[host.key(WIN_VBOX + r"\VBoxManage.exe")]
     exe = r"D:\Apps\VirtualBox\VBoxManage.exe"
-    host.files[host._key(exe)] = ""
+    host.files[host.key(exe)] = ""
     host.fake_runner.answers[r"reg query HKLM\SOFTWARE\Oracle\VirtualBox /v InstallDir"] = (
         "    InstallDir    REG_SZ    D:\\Apps\\VirtualBox\\\r\n"
     )
@@ -137,7 +137,7 @@ def test_virtualbox_found_only_through_the_registry(tmp_path: Path) -> None:
 
 def test_virtualbox_missing_on_windows_names_every_place_looked(tmp_path: Path) -> None:
     host = windows_host(environ={"USERPROFILE": r"C:\Users\dev", "Path": r"C:\Program Files\Vagrant\bin"})
-    del host.files[host._key(WIN_VBOX + r"\VBoxManage.exe")]
+    del host.files[host.key(WIN_VBOX + r"\VBoxManage.exe")]
     r = run(host, tmp_path, "provider.virtualbox")["provider.virtualbox"]
     assert r.status is Status.FAIL
     assert r.message == "VBoxManage was not found on PATH, in VBOX_MSI_INSTALL_PATH, the registry or %ProgramFiles%"
