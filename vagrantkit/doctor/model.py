@@ -34,7 +34,13 @@ override the title. An empty list means the check found nothing wrong and become
 That is how the Vagrantfile linter reports one finding per mistake, each naming its line.
 
 The ``django`` category's checks live in ``vagrantkit/doctor/checks/django.py``; the module
-is imported when it exists, so its checks show up without editing anything else.
+is imported when it exists, so its checks show up without editing anything else. They read
+``ctx.django_path`` (None when there is no Django project) and ``ctx.vagrantfile_text()``.
+
+Test a check through the fake host presets, which present a whole Windows, macOS, Linux or WSL
+host: ``run_doctor(host=linux_host(), cwd=tmp_path, only=["nfs.exports-file"])`` with
+``linux_host`` from ``tests/doctor/fakes.py`` (edit ``host.files`` or
+``host.fake_runner.answers`` to set the scene).
 """
 
 from __future__ import annotations
