@@ -249,3 +249,17 @@ def test_exports_to_single_addresses_are_narrow_and_wildcards_or_networks_are_wi
         "written:   /home/dev/b 192.168.56.0/24(rw,sync)",
         "corrected: /home/dev/b <guest-ip>(rw,sync)",
     )
+
+
+def test_a_failing_plugin_list_is_a_warning_with_the_repair_commands(tmp_path: Path) -> None:
+    host = linux_host()
+    host.fake_runner.answers["vagrant plugin list --machine-readable"] = (
+        1,
+        "",
+        "Vagrant failed to initialize at a very early stage: The plugins failed to load properly.\n",
+    )
+    results = run(host, tmp_path, "vagrant.plugins", "nfs.winnfsd-unix")
+    r = results["vagrant.plugins"]
+    assert (r.status, r.message) == (Status.WARN, "`vagrant plugin list` failed")
+    assert r.fix is not None and r.fix.commands == ("vagrant plugin repair", "vagrant plugin expunge --reinstall")
+    assert results["nfs.winnfsd-unix"].status is Status.SKIP
