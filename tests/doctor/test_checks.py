@@ -263,3 +263,15 @@ def test_a_failing_plugin_list_is_a_warning_with_the_repair_commands(tmp_path: P
     assert (r.status, r.message) == (Status.WARN, "`vagrant plugin list` failed")
     assert r.fix is not None and r.fix.commands == ("vagrant plugin repair", "vagrant plugin expunge --reinstall")
     assert results["nfs.winnfsd-unix"].status is Status.SKIP
+
+
+def test_a_macos_project_in_documents_needs_full_disk_access_for_nfsd(tmp_path: Path) -> None:
+    host = macos_host(environ={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin:/usr/sbin:/sbin"})
+    inside = tmp_path / "Documents" / "shop"
+    inside.mkdir(parents=True)
+    r = run(host, inside, "nfs.macos-privacy")["nfs.macos-privacy"]
+    assert r.status is Status.WARN and "~/Documents" in r.message
+    assert r.fix is not None and r.fix.commands[-1] == "sudo nfsd restart"
+    outside = tmp_path / "projects" / "shop"
+    outside.mkdir(parents=True)
+    assert run(host, outside, "nfs.macos-privacy")["nfs.macos-privacy"].status is Status.PASS
