@@ -275,3 +275,16 @@ def test_a_macos_project_in_documents_needs_full_disk_access_for_nfsd(tmp_path: 
     outside = tmp_path / "projects" / "shop"
     outside.mkdir(parents=True)
     assert run(host, outside, "nfs.macos-privacy")["nfs.macos-privacy"].status is Status.PASS
+
+
+def test_macos_exports_to_a_network_are_wide_and_the_correction_drops_network_and_mask(tmp_path: Path) -> None:
+    host = macos_host()
+    host.files["/etc/exports"] = (
+        "/Users/dev/a -alldirs -mapall=501:20 -network 192.168.0.0 -mask 255.255.0.0\n"
+        "/Users/dev/b -alldirs -mapall=501:20 192.168.56.10\n"
+        "/Users/dev/c -ro\n"
+    )
+    results = run(host, tmp_path, "security.nfs-exports")
+    assert list(results) == ["security.nfs-exports:L1", "security.nfs-exports:L3"]
+    assert results["security.nfs-exports:L1"].details[1] == "corrected: /Users/dev/a -alldirs -mapall=501:20 <guest-ip>"
+    assert results["security.nfs-exports:L3"].details[1] == "corrected: /Users/dev/c -ro <guest-ip>"

@@ -80,6 +80,22 @@ def _wide_linux(client: str) -> bool:
     return False
 
 
+def _macos_options(words: list[str]) -> tuple[list[str], list[str]]:
+    """macOS exports(5) words after the path: (flags, with ``-network X``/``-mask Y`` joined; hosts)."""
+    flags: list[str] = []
+    hosts: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word in ("-network", "-mask") and i + 1 < len(words):
+            flags.append(f"{word} {words[i + 1]}")
+            i += 2
+            continue
+        (flags if word.startswith("-") else hosts).append(word)
+        i += 1
+    return flags, hosts
+
+
 def _logical_lines(text: str) -> list[tuple[int, str]]:
     lines: list[tuple[int, str]] = []
     pending: tuple[int, str] | None = None
@@ -109,13 +125,10 @@ def nfs_exports_scope(ctx: DoctorContext) -> Finding | list[Finding]:
         parts = re.findall(r'"[^"]*"|\S+', line)
         path, rest = parts[0], parts[1:]
         if ctx.host.os is OS.MACOS:
-            hosts = [p for p in rest if not p.startswith("-")]
-            wide = any(p.startswith("-network") for p in rest) or not hosts
-            corrected = (
-                f"{path} {' '.join(p for p in rest if not p.startswith(('-network', '-mask')))} <guest-ip>".replace(
-                    "  ", " "
-                )
-            )
+            flags, hosts = _macos_options(rest)
+            wide = any(f.startswith(("-network", "-mask")) for f in flags) or not hosts
+            kept = [f for f in flags if not f.startswith(("-network", "-mask"))]
+            corrected = " ".join([path, *kept, "<guest-ip>"])
         else:
             wide_clients = [c for c in rest if _wide_linux(c)]
             wide = bool(wide_clients)
