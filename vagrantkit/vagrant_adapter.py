@@ -7,6 +7,7 @@ in vagrantkit runs `vagrant` or imports python-vagrant. Verbs python-vagrant lac
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,13 +31,15 @@ class VagrantAdapter:
 
     Args:
         root: The folder that holds the Vagrantfile.
-        env: Environment for `vagrant` (default: inherited).
+        env: Environment for `vagrant` (default: inherited). Vagrant's update check is turned
+            off in it unless set: that network call takes seconds, or hangs on an offline host.
         run: The subprocess seam (replaced in tests).
     """
 
     def __init__(self, root: Path, *, env: Mapping[str, str] | None = None, run: runner.Runner = runner.run) -> None:
         self.root = root
-        self.env = dict(env) if env is not None else None
+        self.env = dict(env if env is not None else os.environ)
+        self.env.setdefault("VAGRANT_CHECKPOINT_DISABLE", "1")
         self.run = run
 
     def _python_vagrant(self) -> Any:

@@ -267,8 +267,6 @@ class DoctorContext:
         self._cache = _Lazy()
         if adapter is None:
             env = dict(host.environ)
-            # No "is there a newer Vagrant" network call: it can take seconds (or hang offline).
-            env.setdefault("VAGRANT_CHECKPOINT_DISABLE", "1")
             root = vagrantfile.parent if vagrantfile is not None else project
             if vagrantfile is not None:
                 # Make `vagrant validate` read exactly this file, wherever VAGRANT_CWD points.
