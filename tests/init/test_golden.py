@@ -48,7 +48,7 @@ def test_rendered_vagrantfile_matches_golden(rendered: tuple[str, Path]) -> None
     name, project = rendered
     text = (project / "Vagrantfile").read_text(encoding="utf-8")
     golden = GOLDEN / f"{name}.Vagrantfile"
-    if os.environ.get("UPDATE_GOLDEN"):
+    if os.environ.get("VAGRANTKIT_UPDATE_GOLDEN"):
         golden.write_text(text, encoding="utf-8")
     assert text == golden.read_text(encoding="utf-8")
 
