@@ -53,7 +53,9 @@ def main() -> None:
         }
         verb_times = {name: timed(argv, project, env)[0] for name, argv in verbs.items()}
     median = statistics.median(samples)
-    print(f"vagrantkit doctor: median {median:.2f} s, best {min(samples):.2f} s over {args.runs} runs (exit code {code})")
+    print(
+        f"vagrantkit doctor: median {median:.2f} s, best {min(samples):.2f} s over {args.runs} runs (exit code {code})"
+    )
     for name, seconds in verb_times.items():
         print(f"  {name:<22} {seconds:.2f} s")
     print(f"  the three verbs in sequence: {sum(verb_times.values()):.2f} s")
