@@ -6,6 +6,7 @@ Heavy imports (rich, jinja2, python-vagrant) happen inside the commands, so that
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -169,7 +170,7 @@ def doctor(
     if as_json:
         click.echo(dumps(report.render_json(result)), nl=False)
     else:
-        tty = click.get_text_stream("stdout").isatty()
+        tty = sys.stdout.isatty()
         width = shutil.get_terminal_size().columns if tty else None
         click.echo(report.render_text(result, verbose=verbose, color=tty, width=width), nl=False)
     ctx.exit(result.exit_code)
