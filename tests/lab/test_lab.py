@@ -1,0 +1,128 @@
+"""The bench runner in a real guest kernel: guest disk vs a 9p hypervisor share vs NFSv3 from nfs-ganesha.
+
+Slow (a guest under software emulation, about a minute); marked ``lab``. Performance is not
+asserted here: benchmarks/lab.py measures it and benchmarks/lab-results.md reports it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ON_CI, build_file_tree
+from tests.lab.lab import GuestRun, Lab, LabUnavailable, QemuTransport, check_prerequisites, parse_mounts, target_args
+from vagrantkit.bench import core
+from vagrantkit.bench.runner import OPERATIONS
+from vagrantkit.render.options import InitOptions
+
+pytestmark = pytest.mark.lab
+
+PROJECT = {"manage.py": "print('hello')\n", "shop/__init__.py": "", "shop/models.py": "# models\n"}
+
+
+@dataclass(frozen=True)
+class LabRun:
+    share: Path
+    document: dict[str, Any]
+    guest: GuestRun
+    workdir: Path
+    share_before: dict[str, bytes]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def lab_run(tmp_path_factory: pytest.TempPathFactory) -> LabRun:
+    try:
+        check_prerequisites()
+    except LabUnavailable as exc:
+        message = f"the lab cannot start here: {exc}"
+        if ON_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    share = build_file_tree(tmp_path_factory.mktemp("share"), PROJECT)
+    before = snapshot(share)
+    with Lab(share) as lab:
+        transport = QemuTransport(lab, timeout=600)
+        document = transport.run_runner([*target_args(), "--size", "200", "--reps", "5", "--warmup", "1"])
+        assert transport.last is not None
+        return LabRun(share, document, transport.last, lab.workdir, before)
+
+
+def test_all_three_targets_are_measured_for_every_operation(lab_run: LabRun) -> None:
+    doc = lab_run.document
+    assert doc["status"] == "ok", doc["errors"]
+    assert [t["label"] for t in doc["targets"]] == ["disk", "9p", "nfs"]
+    assert {t["label"]: t["mount"]["fs_type"] for t in doc["targets"]} == {"disk": "ext4", "9p": "9p", "nfs": "nfs"}
+    for label in ("disk", "9p", "nfs"):
+        assert set(doc["results"][label]) == set(OPERATIONS)
+        for op, result in doc["results"][label].items():
+            assert len(result["ns"]) == 5, (label, op)
+            assert all(ns > 0 for ns in result["ns"]), (label, op)
+
+
+def test_the_runner_ran_in_the_guest_kernel(lab_run: LabRun) -> None:
+    # The guest boots Debian's packaged kernel from /boot, whatever kernel this host runs.
+    booted = {p.name.removeprefix("vmlinuz-") for p in Path("/boot").glob("vmlinuz-*")}
+    assert lab_run.document["environment"]["kernel"]["release"] in booted
+
+
+def test_the_document_is_valid_json_and_analyses_against_the_guest_disk(lab_run: LabRun) -> None:
+    text = json.dumps(lab_run.document)
+    result = core.analyze(json.loads(text), where="qemu")
+    assert result.baseline == "disk"
+    assert [r.op for r in result.rows] == list(OPERATIONS)
+    for row in result.rows:
+        medians = {c.label: c.stats.median_ns for c in row.cells}
+        ratios = {c.label: c.ratio for c in row.cells}
+        assert ratios["disk"] is None  # the baseline
+        for label in ("9p", "nfs"):
+            ratio = ratios[label]
+            assert ratio is not None
+            assert ratio.value == pytest.approx(medians[label] / medians["disk"])
+            assert ratio.low <= ratio.value <= ratio.high
+
+
+def kernel_form(option: str) -> list[str]:
+    """How the guest kernel shows a mount option in /proc/mounts."""
+    if option.startswith("actimeo="):
+        n = option.split("=", 1)[1]
+        return [f"acregmin={n}", f"acregmax={n}", f"acdirmin={n}", f"acdirmax={n}"]
+    return [option]
+
+
+def test_nfs_is_mounted_with_the_options_init_renders(lab_run: LabRun) -> None:
+    fs_type, options = parse_mounts(lab_run.guest.mounts)["/host/tmp/lab/nfs"]
+    assert fs_type == "nfs"
+    for rendered in InitOptions().guest_mount_options():
+        for shown in kernel_form(rendered):
+            assert shown in options, (rendered, options)
+    # nfs_udp: false
+    assert "proto=tcp" in options
+    assert "udp" not in options and "proto=udp" not in options
+    # The runner saw the same options for its target.
+    nfs = next(t for t in lab_run.document["targets"] if t["label"] == "nfs")
+    assert nfs["mount"]["options"] == ",".join(options)
+
+
+def test_scratch_folders_are_gone_and_the_share_is_untouched(lab_run: LabRun) -> None:
+    assert not list(lab_run.share.glob(".vagrantkit-bench-*"))
+    assert snapshot(lab_run.share) == lab_run.share_before
+    assert all(
+        not t["scratch"] or t["scratch"] in lab_run.document["cleanup"]["removed"] for t in lab_run.document["targets"]
+    )
+    assert lab_run.document["cleanup"]["left"] == []
+
+
+def test_the_lab_stops_everything_it_started(lab_run: LabRun) -> None:
+    assert not lab_run.workdir.exists()
+    for program in ("ganesha.nfsd", "qemu-system-x86_64"):
+        running = subprocess.run(["pgrep", "-x", program], capture_output=True, text=True, timeout=10)
+        assert running.stdout.strip() == "", f"{program} still running"
