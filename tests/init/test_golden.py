@@ -61,16 +61,15 @@ def test_rendered_vagrantfile_parses_with_ruby(rendered: tuple[str, Path]) -> No
     assert out.stdout.strip() == "Syntax OK"
 
 
+def vagrant_validate(folder: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["vagrant", "validate", "--ignore-provider"], cwd=folder, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
 def test_rendered_vagrantfile_passes_vagrant_validate(rendered: tuple[str, Path], vagrant_env: dict[str, str]) -> None:
     _, project = rendered
-    out = subprocess.run(
-        ["vagrant", "validate", "--ignore-provider"],
-        cwd=project,
-        env=vagrant_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = vagrant_validate(project, vagrant_env)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "Vagrantfile validated successfully." in out.stdout
 
@@ -78,12 +77,6 @@ def test_rendered_vagrantfile_passes_vagrant_validate(rendered: tuple[str, Path]
 def test_vagrant_validate_rejects_a_broken_file(tmp_path: Path, vagrant_env: dict[str, str]) -> None:
     """The validation above can fail: a typo'd Config.vm is refused by the same command."""
     (tmp_path / "Vagrantfile").write_text('Vagrant.configure("2") do |config|\n  Config.vm.box = "x"\nend\n')
-    out = subprocess.run(
-        ["vagrant", "validate", "--ignore-provider"],
-        cwd=tmp_path,
-        env=vagrant_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = vagrant_validate(tmp_path, vagrant_env)
     assert out.returncode != 0
+    assert "Config" in out.stdout + out.stderr
