@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import gzip
 import io
-import json
 import os
 import re
 import shutil
@@ -37,7 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vagrantkit.bench.transport import RUNNER_PATH, Progress, RunnerUsageError
+from vagrantkit.bench.transport import RUNNER_PATH, Progress, parse_document
+from vagrantkit.errors import VagrantkitError
 from vagrantkit.render.options import InitOptions
 
 NFS_PORT = 2049
@@ -57,6 +57,7 @@ WANTED_MODULES = (
     "nfsv3",
 )
 BUSYBOX = Path("/bin/busybox")
+PROGRAMS = ("qemu-system-x86_64", "ganesha.nfsd", "rpcbind", "rpcinfo", "mkfs.ext4", "modinfo", "pgrep")
 GUEST_MOUNT_ROOT = "/tmp/lab"  # inside the chroot (the host root, read-only, with a tmpfs on /tmp)
 
 
@@ -97,9 +98,8 @@ def check_prerequisites() -> None:
     """Raise :class:`LabUnavailable` naming what is missing."""
     if os.name != "posix" or os.geteuid() != 0:
         raise LabUnavailable("the lab needs root (rpcbind, ganesha, reading /boot)")
-    for program in ("qemu-system-x86_64", "ganesha.nfsd", "rpcbind", "rpcinfo", "mkfs.ext4", "modinfo"):
-        if not shutil.which(program, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin"):
-            raise LabUnavailable(f"{program} is not installed (scripts/test installs it)")
+    for program in PROGRAMS:
+        _which(program)
     if not BUSYBOX.exists():
         raise LabUnavailable("busybox-static is not installed")
     kernel_release()
@@ -108,7 +108,7 @@ def check_prerequisites() -> None:
 def _which(program: str) -> str:
     found = shutil.which(program, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
     if not found:
-        raise LabUnavailable(f"{program} is not installed")
+        raise LabUnavailable(f"{program} is not installed (scripts/test installs it)")
     return found
 
 
@@ -280,14 +280,22 @@ EXPORT {{
 
 
 @contextmanager
-def nfs_server(export: Path, workdir: Path) -> Iterator[None]:
-    """rpcbind (unless one runs) and nfs-ganesha serving ``export`` over TCP on 127.0.0.1."""
+def nfs_server(export: Path, workdir: Path) -> Iterator[list[int]]:
+    """rpcbind (unless one runs) and nfs-ganesha serving ``export`` over TCP on 127.0.0.1.
+
+    Yields the pids it started; each is stopped by its pid on the way out, none by name.
+    """
+    started: list[int] = []
     with ExitStack() as stack:
         rpcinfo = _which("rpcinfo")
         if subprocess.run([rpcinfo, "-p", "127.0.0.1"], capture_output=True, timeout=10).returncode != 0:
             # Without rpcbind ganesha exits after "Cannot register NFS V3 on UDP".
+            # rpcbind daemonises without a pid file: ours is the rpcbind that was not there before.
+            before = _pids("rpcbind")
             subprocess.run([_which("rpcbind"), "-w"], check=True, timeout=30)
-            stack.callback(_kill_by_name, "rpcbind")
+            for pid in _pids("rpcbind") - before:
+                stack.callback(_terminate, pid)
+                started.append(pid)
             _wait(lambda: _port_open(111), 10, "rpcbind")
         if _port_open(NFS_PORT):
             raise LabUnavailable(f"port {NFS_PORT} is taken: another NFS server runs here")
@@ -300,21 +308,25 @@ def nfs_server(export: Path, workdir: Path) -> Iterator[None]:
             check=True,
             timeout=30,
         )
-        stack.callback(_kill_pidfile, pidfile)
+        ganesha = _read_pid(pidfile)
+        stack.callback(_terminate, ganesha)
+        started.append(ganesha)
         try:
             _wait(lambda: _port_open(NFS_PORT) and _port_open(MOUNT_PORT), 30, "nfs-ganesha")
         except LabUnavailable as exc:
             raise LabUnavailable(f"{exc}; its log: {log.read_text(errors='replace')[-2000:]}") from exc
-        yield
+        yield started
 
 
-def _kill_pidfile(pidfile: Path) -> None:
-    try:
-        pid = int(pidfile.read_text().strip())
-    except (OSError, ValueError):
-        _kill_by_name("ganesha.nfsd")
-        return
-    _terminate(pid)
+def _read_pid(pidfile: Path, timeout: float = 10) -> int:
+    """The pid a daemon wrote; it writes the file right after forking."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with suppress(OSError, ValueError):
+            return int(pidfile.read_text().strip())
+        if time.monotonic() > deadline:
+            raise LabUnavailable(f"{pidfile.name} was not written within {timeout:g} s")
+        time.sleep(0.1)
 
 
 def _terminate(pid: int, grace: float = 5.0) -> None:
@@ -324,19 +336,25 @@ def _terminate(pid: int, grace: float = 5.0) -> None:
         return
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not pid_alive(pid):
             return
         time.sleep(0.1)
     with suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
 
 
-def _kill_by_name(name: str) -> None:
+def _pids(name: str) -> set[int]:
     out = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True, timeout=10)
-    for pid in out.stdout.split():
-        _terminate(int(pid))
+    return {int(pid) for pid in out.stdout.split()}
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether ``pid`` is still a running process (a zombie counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
 
 
 # --- the guest ---------------------------------------------------------------------------
@@ -353,7 +371,6 @@ class GuestRun:
     steps: list[str]
     console: str  # what the guest printed on its serial console
     seconds: float
-    files: dict[str, str]  # the collected files from the control folder
 
 
 class Lab:
@@ -372,6 +389,7 @@ class Lab:
         self._stack = ExitStack()
         self.workdir = Path()
         self.release = ""
+        self.pids: list[int] = []  # every process the lab started (servers and guests), for checks
 
     def __enter__(self) -> Lab:
         check_prerequisites()
@@ -379,7 +397,7 @@ class Lab:
             self.workdir = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="vagrantkit-lab-")))
             self.release = kernel_release()
             self.initramfs = build_initramfs(self.release, self.workdir / "initramfs.gz")
-            self._stack.enter_context(nfs_server(self.share, self.workdir))
+            self.pids.extend(self._stack.enter_context(nfs_server(self.share, self.workdir)))
         except BaseException:
             self._stack.close()
             raise
@@ -393,13 +411,11 @@ class Lab:
         job: str,
         files: dict[str, bytes] | None = None,
         *,
-        collect: Sequence[str] = (),
         timeout: float = 900,
     ) -> GuestRun:
         """Boot a guest, run the shell script ``job`` (in the host root, chrooted), power off.
 
-        ``files`` are put into the control folder, which the job sees as /tmp/ctl; the files
-        named in ``collect`` are read back from it after the guest is gone.
+        ``files`` are put into the control folder, which the job sees as /tmp/ctl.
         """
         ctl = self.workdir / f"ctl-{time.monotonic_ns()}"
         ctl.mkdir()
@@ -432,6 +448,7 @@ class Lab:
             with subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
             ) as qemu:
+                self.pids.append(qemu.pid)
                 try:
                     console, _ = qemu.communicate(timeout=timeout)
                 except subprocess.TimeoutExpired:
@@ -456,7 +473,6 @@ class Lab:
                 steps=read("steps").splitlines(),
                 console=console.decode(errors="replace"),
                 seconds=seconds,
-                files={name: read(name) for name in collect if (ctl / name).exists()},
             )
         finally:
             shutil.rmtree(ctl, ignore_errors=True)
@@ -478,19 +494,14 @@ class QemuTransport:
 
     def run_runner(self, args: Sequence[str], progress: Progress | None = None) -> dict[str, Any]:
         quoted = " ".join("'" + a.replace("'", "'\\''") + "'" for a in args)
-        job = f"exec /usr/bin/python3 /tmp/ctl/runner.py {quoted} --output /tmp/ctl/run.json\n"
-        run = self.lab.run(job, {"runner.py": RUNNER_PATH.read_bytes()}, collect=("run.json",), timeout=self.timeout)
+        job = f"exec /usr/bin/python3 /tmp/ctl/runner.py {quoted}\n"
+        run = self.lab.run(job, {"runner.py": RUNNER_PATH.read_bytes()}, timeout=self.timeout)
         self.last = run
-        if run.returncode == 2:
-            raise RunnerUsageError(f"the runner refused its arguments: {run.stderr.strip()}")
-        text = run.files.get("run.json")
-        if not text:
-            raise RuntimeError(
-                f"the guest job gave no JSON (exit {run.returncode}); steps: {run.steps}; "
-                f"stderr: {run.stderr[-2000:]}; console: {run.console[-3000:]}"
+        if run.returncode is None:
+            raise VagrantkitError(
+                f"the lab guest never finished its job; steps: {run.steps}; console: {run.console[-3000:]}"
             )
-        document: dict[str, Any] = json.loads(text)
-        return document
+        return parse_document(run.stdout, run.returncode, run.stderr, "the lab guest")
 
 
 def target_args(root: str = GUEST_MOUNT_ROOT) -> list[str]:
