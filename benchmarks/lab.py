@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import signal
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rich.console import Console
 
-from tests.lab.lab import Lab, QemuTransport, lab_mount_options, target_args
+from tests.lab.lab import Lab, QemuTransport, lab_mount_options, sigterm_unwinds, target_args
 from vagrantkit.bench import core, report
 
 
@@ -40,10 +39,13 @@ def main() -> int:
     parser.add_argument("--plot", type=Path, help="write a bar chart (.png or .svg) here")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before the guest is killed")
     args = parser.parse_args()
-    # SIGTERM unwinds like Ctrl-C, so the guest, ganesha and the scratch folders are cleaned up.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="vagrantkit-lab-share-") as share, Lab(Path(share)) as lab:
+    # SIGTERM unwinds like Ctrl-C, so the guest, ganesha and the scratch folders are cleaned up.
+    with (
+        sigterm_unwinds(),
+        tempfile.TemporaryDirectory(prefix="vagrantkit-lab-share-") as share,
+        Lab(Path(share)) as lab,
+    ):
         transport = QemuTransport(lab, timeout=args.timeout)
         document = transport.run_runner([*target_args(), "--size", args.size, "--reps", args.reps])
         guest = transport.last

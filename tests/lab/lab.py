@@ -357,6 +357,24 @@ def pid_alive(pid: int) -> bool:
     return state != "Z"
 
 
+@contextmanager
+def sigterm_unwinds() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit(143) meanwhile, so a killed run still stops its guest and servers.
+
+    Python's default for SIGTERM ends the process without unwinding: ganesha (a daemon) and the
+    guest would outlive it.
+    """
+    previous = signal.signal(signal.SIGTERM, _exit_143)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_143(signum: int, frame: object) -> None:
+    raise SystemExit(143)
+
+
 # --- the guest ---------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from tests.lab.lab import (
     check_prerequisites,
     parse_mounts,
     pid_alive,
+    sigterm_unwinds,
     target_args,
 )
 from vagrantkit.bench import core
@@ -61,7 +62,7 @@ def lab_run(tmp_path_factory: pytest.TempPathFactory) -> LabRun:
         pytest.skip(message)
     share = build_file_tree(tmp_path_factory.mktemp("share"), PROJECT)
     before = snapshot(share)
-    with Lab(share) as lab:
+    with sigterm_unwinds(), Lab(share) as lab:
         transport = QemuTransport(lab, timeout=600)
         document = transport.run_runner([*target_args(), "--size", "200", "--reps", "5", "--warmup", "1"])
         assert transport.last is not None
