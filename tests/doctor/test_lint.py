@@ -199,3 +199,34 @@ def test_unless_has_plugin_is_not_a_guard() -> None:
 
 def test_escaped_quotes_do_not_end_a_string() -> None:
     assert code_part(r'  x = "a \" # still a string"  # comment') == r'  x = "a \" # still a string"  '
+
+
+MOUNT_OPTION_FORMS = """\
+Vagrant.configure("2") do |config|
+  config.vm.network "private_network", type: "dhcp"
+  config.vm.synced_folder ".", "/vagrant", type: :nfs, nfs_udp: false, mount_options: ['nolock,actimeo=1']
+  config.vm.synced_folder "a", "/b", type: "nfs", nfs_udp: false, mount_options: %w(nolock actimeo=1)
+  config.vm.synced_folder "c", "/d", type: "nfs", nfs_udp: false, mount_options: %w(actimeo=1 udp)
+  config.vm.synced_folder "e", "/f", type: "nfs", nfs_udp: false, mount_options: MY_OPTIONS
+  config.vm.synced_folder "g", "/h", type: "nfs", nfs_udp: false, mount_options: ["udp,nolock"]
+end
+"""
+
+
+def test_mount_options_are_read_as_vagrant_joins_them() -> None:
+    """Vagrant joins the list with commas, so 'nolock,actimeo=1' holds nolock; %w() is a list too;
+    a variable is not guessed at (no finding rather than a wrong corrected line)."""
+    found = [(f.line, f.rule, f.corrected) for f in lint(MOUNT_OPTION_FORMS, windows_host=True)]
+    assert found == [
+        (
+            5,
+            "nfs-udp",
+            '  config.vm.synced_folder "c", "/d", type: "nfs", nfs_udp: false, mount_options: ["actimeo=1"]',
+        ),
+        (
+            5,
+            "nfs-nolock",
+            '  config.vm.synced_folder "c", "/d", type: "nfs", nfs_udp: false, mount_options: ["nolock", "actimeo=1"]',
+        ),
+        (7, "nfs-udp", '  config.vm.synced_folder "g", "/h", type: "nfs", nfs_udp: false, mount_options: ["nolock"]'),
+    ]

@@ -34,7 +34,7 @@ _PROVIDER = re.compile(r"\.\s*vm\s*\.\s*provider\s*\(?\s*[\"':]([a-z_]+)")
 
 def option_pattern(name: str) -> re.Pattern[str]:
     """``name: value`` or ``:name => value`` in a Ruby hash, capturing the value (up to a comma or bracket)."""
-    return re.compile(rf"(?:\b{name}\s*:(?!:)|:{name}\s*=>)\s*(\[[^\]]*\]|[^,\n)]+)")
+    return re.compile(rf"(?:\b{name}\s*:(?!:)|:{name}\s*=>)\s*(\[[^\]]*\]|%[wi][(\[{{][^)\]}}]*[)\]}}]|[^,\n)]+)")
 
 
 _OPT = {n: option_pattern(n) for n in ("type", "nfs", "nfs_udp", "mount_options", "nfs_version", "owner", "group")}
@@ -60,8 +60,27 @@ class SyncedFolder:
 
     @property
     def mount_options(self) -> list[str] | None:
+        """The mount options, one per item; None when absent or not a literal the linter can read.
+
+        Vagrant joins the list with commas (plugins/guests/linux/cap/nfs.rb), so ``'nolock,actimeo=1'``
+        holds two options; ``%w(nolock actimeo=1)`` is the same list. A variable or a method call is
+        not guessed at: no finding is better than a wrong "corrected" line.
+        """
         value = self.options.get("mount_options")
-        return None if value is None else re.findall(r"[\"']([^\"']*)[\"']", value)
+        if value is None:
+            return None
+        value = value.strip()
+        words = re.fullmatch(r"%[wi][(\[{](.*)[)\]}]", value, re.S)
+        if words:
+            items = words[1].split()
+        elif value.startswith("[") and value.endswith("]"):
+            quoted = r"\"[^\"]*\"|'[^']*'"
+            if re.sub(quoted, "", value[1:-1]).replace(",", "").strip():
+                return None
+            items = [q[1:-1] for q in re.findall(quoted, value[1:-1])]
+        else:
+            return None
+        return [o.strip() for item in items for o in item.split(",") if o.strip()]
 
 
 @dataclass(frozen=True)
