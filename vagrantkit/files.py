@@ -73,10 +73,15 @@ def atomic_write(path: Path, content: str) -> None:
 
 
 def apply(changes: list[FileChange], *, force: bool) -> list[FileChange]:
-    """Write every change, or none of them.
+    """Write the changes: nothing at all when one would overwrite without ``force``.
+
+    Each file is written atomically, and a file that is replaced is first copied to a backup,
+    so a failure part way (a full disk) loses nothing: what was there is either still in place
+    or in its backup.
 
     Raises:
-        VagrantkitError: A file exists with other content and ``force`` is false. Nothing is written.
+        VagrantkitError: A file exists with other content and ``force`` is false (nothing is
+            written), or a file cannot be written (the message names it and why).
     """
     blocked = [c for c in changes if c.action is Action.OVERWRITE]
     if blocked and not force:
@@ -92,11 +97,17 @@ def apply(changes: list[FileChange], *, force: bool) -> list[FileChange]:
         if change.action is Action.IDENTICAL:
             done.append(change)
             continue
-        change.path.parent.mkdir(parents=True, exist_ok=True)
         backup = None
-        if change.action is Action.OVERWRITE:
-            backup = backup_path(change.path)
-            shutil.copy2(change.path, backup)
-        atomic_write(change.path, change.content)
+        try:
+            change.path.parent.mkdir(parents=True, exist_ok=True)
+            if change.action is Action.OVERWRITE:
+                backup = backup_path(change.path)
+                shutil.copy2(change.path, backup)
+            atomic_write(change.path, change.content)
+        except OSError as exc:
+            raise VagrantkitError(
+                f"cannot write {change.path}: {exc.strerror or exc}",
+                hint="Check that the folder exists, is a folder and is writable, and that the disk has room.",
+            ) from exc
         done.append(FileChange(change.path, change.content, change.action, backup))
     return done

@@ -248,3 +248,12 @@ def test_json_envelope_describes_what_was_done(tmp_path: Path, cli_runner: Cli) 
             "vagrantfile": vagrantfile,
         },
     }
+
+
+def test_a_folder_that_cannot_be_made_is_an_error_not_a_traceback(tmp_path: Path, cli_runner: Cli) -> None:
+    build_file_tree(tmp_path, {"afile": "x"})
+    result = cli_runner("init", str(tmp_path / "afile" / "sub"))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cannot write {tmp_path / 'afile' / 'sub' / 'Vagrantfile'}: ")
+    assert "Traceback" not in result.output
+    assert files_in(tmp_path) == {"afile": b"x"}
