@@ -232,7 +232,7 @@ def doctor(
     "csv_file",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="FILE",
-    help="Write one CSV line per operation and folder.",
+    help="Write one CSV line per operation and folder (- for stdout, instead of the table).",
 )
 @click.option(
     "--plot",
@@ -272,10 +272,12 @@ def bench(
         click.echo(f"error: {error}", err=True)
     if json_file is not None and str(json_file) == "-":
         click.echo(report.to_json(result), nl=False)
+    elif csv_file is not None and str(csv_file) == "-":
+        click.echo(report.to_csv(result), nl=False)
     else:
         report.render_table(result, Console(soft_wrap=False))
     for path, write in ((json_file, report.to_json), (csv_file, report.to_csv)):
-        if path is not None and str(path) != "-":
+        if path is not None and str(path) != "-":  # "-": printed above, instead of the table
             report.write_text(path, write(result))
     if plot_file is not None:
         report.write_plot(result, plot_file)

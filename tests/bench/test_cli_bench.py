@@ -78,7 +78,7 @@ def test_from_renders_a_runner_document_measured_elsewhere(cli_runner: Any, tmpf
     ("args", "message"),
     [
         (["--reps", "3"], "Invalid value for --reps: 3. Allowed: a number >= 5"),
-        (["--size", "XL"], "Invalid value for --size: 'XL'. Allowed: S, M or a number of files >= 10."),
+        (["--size", "XL"], "Invalid value for --size: 'XL'. Allowed: S, M or a number of files from 10 to 200000."),
         (["--ops", "stat,fsync"], "Invalid value for --ops: 'stat,fsync'. Allowed: a comma-separated list of stat,"),
         (
             ["--plot", "{out}/chart.gif"],
@@ -123,8 +123,8 @@ def test_from_refuses_a_file_that_is_not_a_runner_document(cli_runner: Any, tmp_
     result = cli_runner("bench", "--from", str(bad))
     assert result.exit_code == 2
     assert (
-        f"Invalid value for --from: '{bad}'. Allowed: a JSON document with schema 'vagrantkit-bench-runner/1'."
-        in result.stderr
+        f"Invalid value for --from: '{bad}'. Allowed: a JSON document with schema 'vagrantkit-bench-runner/1', "
+        "or one `bench --json` wrote." in result.stderr
     )
 
 
@@ -172,3 +172,59 @@ def test_from_refuses_options_that_only_a_measurement_uses(cli_runner: Any, tmp_
     result = cli_runner("bench", "--from", str(saved), "--reps", "9")
     assert result.exit_code == 2
     assert "Invalid value for --reps: 9. Allowed: nothing together with --from (it renders a saved run" in result.stderr
+
+
+def test_from_reads_back_what_bench_json_wrote(cli_runner: Any, tmpfs: Path, tmp_path: Path) -> None:
+    saved = tmp_path / "run.json"
+    first = cli_runner("bench", "--local", f"mem={tmpfs}", *TINY, "--ops", "stat", "--json", str(saved))
+    assert first.exit_code == 0, first.stderr
+    again = cli_runner("bench", "--from", str(saved), "--json", "-")
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["data"]["runner"] == json.loads(saved.read_text())["data"]["runner"]
+
+
+def test_from_refuses_an_incomplete_runner_document(cli_runner: Any, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"schema": runner.SCHEMA}))
+    result = cli_runner("bench", "--from", str(broken))
+    assert result.exit_code == 2
+    assert f"Invalid value for --from: '{broken}'. Allowed: a complete runner document" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_csv_dash_prints_the_csv_instead_of_the_table(cli_runner: Any, tmpfs: Path) -> None:
+    result = cli_runner("bench", "--local", f"mem={tmpfs}", *TINY, "--ops", "stat,read", "--csv", "-")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["op"], r["target"]) for r in rows] == [("stat", "mem"), ("read", "mem")]
+
+
+def test_an_output_file_that_cannot_be_written_is_an_error_not_a_traceback(cli_runner: Any, tmpfs: Path) -> None:
+    result = cli_runner("bench", "--local", f"mem={tmpfs}", *TINY, "--ops", "stat", "--json", "/proc/vagrantkit.json")
+    assert result.exit_code == 1
+    assert "Error: cannot write /proc/vagrantkit.json: " in result.stderr
+    assert "Traceback" not in result.output
+    assert scratch_left(tmpfs) == []
+
+
+def test_a_fixture_too_large_to_hold_is_refused_before_anything_is_written(cli_runner: Any, tmpfs: Path) -> None:
+    result = cli_runner("bench", "--local", f"mem={tmpfs}", "--size", "99999999999")
+    assert result.exit_code == 2
+    assert "Allowed: S, M or a number of files from 10 to 200000." in result.stderr
+    assert os.listdir(tmpfs) == []
+
+
+def test_command_splitting_keeps_windows_backslashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert runner.split_command("python manage.py test --parallel 2") == [
+        "python",
+        "manage.py",
+        "test",
+        "--parallel",
+        "2",
+    ]
+    monkeypatch.setattr(runner.os, "name", "nt")
+    assert runner.split_command(r'C:\Python311\python.exe "C:\my shop\manage.py" test') == [
+        r"C:\Python311\python.exe",
+        r"C:\my shop\manage.py",
+        "test",
+    ]

@@ -138,7 +138,7 @@ def test_a_signal_mid_run_removes_every_scratch_folder(
     [
         (["/does/not/exist"], "not an existing folder"),
         (["--size", "XL", "{dir}"], "invalid --size 'XL': allowed S (2000 files), M (10000 files)"),
-        (["--size", "5", "{dir}"], "a number >= 10"),
+        (["--size", "5", "{dir}"], "a number from 10 to 200000"),
         (["--ops", "stat,fsync", "{dir}"], "invalid --ops 'stat,fsync': allowed a comma-separated list of stat"),
         (["--profile", "huge", "{dir}"], "invalid --profile 'huge': allowed quick, standard, full"),
         (["--reps", "0", "{dir}"], "invalid --reps 0"),

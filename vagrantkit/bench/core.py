@@ -255,7 +255,9 @@ def runner_args(
             bench_runner.parse_size(options.size)
         except bench_runner.UsageError:
             raise InvalidValue(
-                "--size", options.size, f"S, M or a number of files >= {bench_runner.MIN_FILES}"
+                "--size",
+                options.size,
+                f"S, M or a number of files from {bench_runner.MIN_FILES} to {bench_runner.MAX_FILES}",
             ) from None
     if options.ops is not None:
         try:
@@ -327,9 +329,16 @@ def analyze_file(path: Path, *, baseline: str | None = None) -> BenchResult:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise InvalidValue("--from", str(path), f"a runner JSON document ({exc})") from None
+    if isinstance(doc, dict) and doc.get("command") == "bench" and isinstance(doc.get("data"), dict):
+        doc = doc["data"].get("runner")  # what `bench --json FILE` wrote: the runner's document is inside
     if not isinstance(doc, dict) or doc.get("schema") != bench_runner.SCHEMA:
-        raise InvalidValue("--from", str(path), f"a JSON document with schema {bench_runner.SCHEMA!r}")
-    return analyze(doc, where=str(doc.get("where", "runner document")), baseline=baseline)
+        raise InvalidValue(
+            "--from", str(path), f"a JSON document with schema {bench_runner.SCHEMA!r}, or one `bench --json` wrote"
+        )
+    try:
+        return analyze(doc, where=str(doc.get("where", "runner document")), baseline=baseline)
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:
+        raise InvalidValue("--from", str(path), f"a complete runner document (missing or malformed: {exc})") from None
 
 
 def check_from_alone(given: Mapping[str, Any]) -> None:

@@ -284,7 +284,10 @@ def write_text(path: Path, text: str) -> None:
     """Write an output file atomically (a crash leaves the old file or the new one)."""
     from vagrantkit.files import atomic_write
 
-    atomic_write(path, text)
+    try:
+        atomic_write(path, text)
+    except OSError as exc:
+        raise VagrantkitError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def write_plot(result: BenchResult, path: Path, *, title: str | None = None) -> None:
@@ -293,6 +296,8 @@ def write_plot(result: BenchResult, path: Path, *, title: str | None = None) -> 
     try:
         plot(result, tmp, title=title)
         tmp.replace(path)
+    except OSError as exc:
+        raise VagrantkitError(f"cannot write {path}: {exc.strerror or exc}") from exc
     finally:
         tmp.unlink(missing_ok=True)
 

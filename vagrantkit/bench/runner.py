@@ -251,14 +251,31 @@ def _split_target(text: str) -> tuple[str, str]:
     return re.sub(r"[^A-Za-z0-9_.+-]", "_", name)[:40], path
 
 
+# The fixture's file list is held in memory; far beyond M it is no longer a project-shaped tree.
+MAX_FILES = 200_000
+
+
+def split_command(command: str) -> list[str]:
+    """Split ``--command`` like the shell of the machine it runs on.
+
+    POSIX rules would eat the backslashes of a Windows path (``C:\\Python311\\python.exe``), so on
+    Windows (``bench --local`` on a Windows host) the words are split without escapes.
+    """
+    if os.name == "nt":
+        return [w[1:-1] if len(w) > 1 and w[0] == w[-1] == '"' else w for w in shlex.split(command, posix=False)]
+    return shlex.split(command)
+
+
 def parse_size(text: str) -> tuple[str, int]:
     """``S``/``M`` or a number of files -> (name, files)."""
     upper = text.strip().upper()
     if upper in SIZES:
         return upper, SIZES[upper]
-    if text.strip().isdigit() and int(text) >= MIN_FILES:
+    if text.strip().isdigit() and MIN_FILES <= int(text) <= MAX_FILES:
         return str(int(text)), int(text)
-    raise UsageError(f"invalid --size {text!r}: allowed S (2000 files), M (10000 files) or a number >= {MIN_FILES}")
+    raise UsageError(
+        f"invalid --size {text!r}: allowed S (2000 files), M (10000 files) or a number from {MIN_FILES} to {MAX_FILES}"
+    )
 
 
 def parse_ops(text: str | None, has_command: bool) -> list[str]:
@@ -292,7 +309,7 @@ def parse_args(argv: Sequence[str]) -> Config:
         raise UsageError(f"invalid --command-timeout {a.command_timeout}: allowed a number of seconds > 0")
     if a.command is not None:
         try:
-            if not shlex.split(a.command):
+            if not split_command(a.command):
                 raise ValueError("empty")
         except ValueError as exc:
             raise UsageError(f"invalid --command {a.command!r}: {exc}; allowed a program and its arguments") from None
@@ -612,7 +629,7 @@ class Workspace:
     def op_command(self) -> tuple[int, int]:
         cwd = self.project or self.target_path
         proc = subprocess.run(
-            shlex.split(self.config.command or ""),
+            split_command(self.config.command or ""),
             cwd=cwd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
