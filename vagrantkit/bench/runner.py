@@ -14,7 +14,7 @@ Command line (stable; the lab and ``vagrantkit bench`` call exactly this)::
     --profile NAME      quick (S tree, 5 reps) | standard (S, 7 reps; default) | full (M, 7 reps).
     --ops LIST          Comma-separated operations (default: all of OPERATIONS below, or none
                         when --command is given).
-    --size SIZE         Fixture tree: S (2000 files), M (10000 files) or a number of files (>= 10).
+    --size SIZE         Fixture tree: S (2000 files), M (10000 files) or a number of files (10 to 200000).
     --reps N            Measured repetitions (>= 1; the host asks for >= 5). Default: from the profile.
     --warmup N          Repetitions run first and discarded (default 1).
     --seed N            Seed for the fixture's content and the shuffled target order (default 0).
