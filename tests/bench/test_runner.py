@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.bench.conftest import RUNNER, fs_type, run_runner, scratch_left
+from tests.conftest import need
 from vagrantkit.bench import runner
 
 TINY = ["--size", "30", "--reps", "2", "--warmup", "1"]
@@ -225,6 +226,19 @@ def test_runner_imports_only_the_standard_library_and_parses_as_python_3_8() -> 
             assert node.level == 0, "a relative import would not exist in the guest"
             imported.add((node.module or "").split(".")[0])
     assert imported - {"__future__"} <= set(sys.stdlib_module_names)
+
+
+def test_runner_needs_nothing_newer_than_python_3_8() -> None:
+    """vermin knows which release added each library call (str.removeprefix: 3.9), which a
+    syntax check alone cannot see; it runs everywhere, CI included, where no 3.8 interpreter is."""
+    vermin = need("vermin")
+    done = subprocess.run(
+        [vermin, "-t=3.8-", "--violations", "--no-tips", "--no-parse-comments", str(RUNNER)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_runner_runs_under_python_3_8_when_this_machine_has_it(tmp_path: Path) -> None:
