@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import select
+import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -75,3 +77,31 @@ def run_runner(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[
 def scratch_left(*folders: Path) -> list[str]:
     """Any .vagrantkit-bench-* entry left in ``folders``."""
     return [f"{f}/{n}" for f in folders for n in os.listdir(f) if n.startswith(".vagrantkit-bench-")]
+
+
+def interrupt_when(
+    argv: Sequence[str], ready: Callable[[str], bool], signame: str, *folders: Path
+) -> tuple[int, str, str]:
+    """Start ``argv``, wait for a stderr line that ``ready`` accepts, then send ``signame``.
+
+    Asserts the run has a scratch folder in ``folders`` by then (so the clean-up is really
+    tested), and never leaves the process behind. Returns (exit code, stdout, stderr after the line).
+    """
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        while True:
+            readable, _, _ = select.select([proc.stderr], [], [], 60)
+            assert readable, "the run printed no progress"
+            line = proc.stderr.readline()
+            assert line, "the run ended before it could be interrupted"
+            if ready(line):
+                break
+        assert scratch_left(*folders), "the run has a scratch folder by now"
+        proc.send_signal(getattr(signal, signame))
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.returncode, out, err

@@ -6,16 +6,13 @@ import csv
 import io
 import json
 import os
-import select
-import signal
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.bench.conftest import run_runner, scratch_left
+from tests.bench.conftest import interrupt_when, run_runner, scratch_left
 from vagrantkit.bench import runner
 
 TINY = ("--size", "20", "--reps", "5", "--warmup", "0")
@@ -132,28 +129,13 @@ def test_from_refuses_a_file_that_is_not_a_runner_document(cli_runner: Any, tmp_
 def test_the_command_interrupted_mid_run_removes_its_scratch_and_says_so(
     tmpfs: Path, fuse: Path, signame: str, code: int
 ) -> None:
-    proc = subprocess.Popen(
+    code_seen, out, err = interrupt_when(
         [sys.executable, "-m", "vagrantkit", "bench", "--local", f"mem={tmpfs}", "--local", f"fuse={fuse}",
          "--size", "300", "--reps", "50"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        lambda line: line.startswith("bench: repetition 1/"),
+        signame, tmpfs, fuse,
     )  # fmt: skip
-    try:
-        assert proc.stderr is not None
-        while True:
-            ready, _, _ = select.select([proc.stderr], [], [], 60)
-            assert ready, "bench printed no progress"
-            line = proc.stderr.readline()
-            assert line, "bench ended before it could be interrupted"
-            if line.startswith("bench: repetition 1/"):
-                break
-        assert scratch_left(tmpfs, fuse)
-        proc.send_signal(getattr(signal, signame))
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == code
+    assert code_seen == code
     assert f"Error: bench interrupted by {signame}; scratch folders removed" in err
     assert out == ""
     assert scratch_left(tmpfs, fuse) == []

@@ -6,16 +6,14 @@ import ast
 import hashlib
 import json
 import os
-import select
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.bench.conftest import RUNNER, fs_type, run_runner, scratch_left
+from tests.bench.conftest import RUNNER, fs_type, interrupt_when, run_runner, scratch_left
 from tests.conftest import need
 from vagrantkit.bench import runner
 
@@ -95,40 +93,12 @@ def test_runner_prints_the_document_on_stdout_and_progress_on_stderr(tmpfs: Path
 def test_a_signal_mid_run_removes_every_scratch_folder(
     tmpfs: Path, fuse: Path, tmp_path: Path, signame: str, code: int, phase: str
 ) -> None:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-I",
-            str(RUNNER),
-            f"mem={tmpfs}",
-            f"fuse={fuse}",
-            "--size",
-            "400",
-            "--reps",
-            "50",
-            "--progress",
-        ],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stderr is not None
-        while True:  # wait until the run is in the phase under test
-            ready, _, _ = select.select([proc.stderr], [], [], 60)
-            assert ready, "the runner printed no progress"
-            line = proc.stderr.readline()
-            assert line, "the runner ended before it could be interrupted"
-            if json.loads(line)["phase"] == phase:
-                break
-        assert scratch_left(tmpfs, fuse), "the run has a scratch folder by now"
-        proc.send_signal(getattr(signal, signame))
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == code, err
+    code_seen, out, err = interrupt_when(
+        [sys.executable, "-I", str(RUNNER), f"mem={tmpfs}", f"fuse={fuse}", "--size", "400", "--reps", "50", "--progress"],
+        lambda line: json.loads(line)["phase"] == phase,  # the phase under test
+        signame, tmpfs, fuse,
+    )  # fmt: skip
+    assert code_seen == code, err
     assert f"interrupted by {signame}; scratch folders removed" in err
     assert scratch_left(tmpfs, fuse) == []
     assert out == ""  # no document after an interruption
