@@ -1,8 +1,8 @@
 """The real thing: Django's test runner against a real PostgreSQL, with and without the fix.
 
 The reproduction project (tests/django/repro) has one model and one view that counts the rows in a
-thread. Without the fix the thread's connection outlives the thread, and PostgreSQL refuses to drop
-the test database at the end of the run; with ``connections.close_all()`` in a ``finally`` the run
+thread-pool task. Without the fix the pool's worker thread keeps its connection open after the task,
+and PostgreSQL refuses to drop the test database at the end of the run; with ``connections.close_all()`` in a ``finally`` the run
 passes. The static analysis must agree with what the server saw.
 """
 
@@ -36,6 +36,12 @@ def manage_py_test(project: Path, postgres: Postgres, name: str) -> subprocess.C
     )
 
 
+def line_of(project: Path, text: str) -> int:
+    """The number of the line of shop/background.py that holds ``text``."""
+    lines = (project / "shop" / "background.py").read_text().splitlines()
+    return next(n for n, line in enumerate(lines, 1) if text in line)
+
+
 def doctor_django(cli_runner: Cli, project: Path) -> dict[str, str]:
     """`vagrantkit doctor --django PROJECT django`: {check id: status}."""
     result = cli_runner("doctor", "--django", str(project), "--json", "django")
@@ -53,12 +59,13 @@ def test_leaking_thread_keeps_postgres_from_dropping_the_test_database(
     assert done.returncode != 0, output
     assert 'database "test_repro_leaky" is being accessed by other users' in output, output
 
+    submit, orm = line_of(project, "pool.submit(count_books)"), line_of(project, "Book.objects")
     (leak,) = scan_threads(project).leaks
-    assert (leak.path, leak.line, leak.name, leak.closing) == ("shop/background.py", 16, "count_books", Closing.NEVER)
-    assert leak.orm == OrmUse("shop/background.py", 12, "Book.objects")
+    assert (leak.path, leak.line, leak.name) == ("shop/background.py", submit, "count_books")
+    assert (leak.closing, leak.orm) == (Closing.NEVER, OrmUse("shop/background.py", orm, "Book.objects"))
     (finding,) = thread_connections(django_context(project, mounts=""))
-    assert (finding.status, finding.key) == (Status.FAIL, "shop/background.py:16")
-    assert doctor_django(cli_runner, project)["django.thread-connections:shop/background.py:16"] == "fail"
+    assert (finding.status, finding.key) == (Status.FAIL, f"shop/background.py:{submit}")
+    assert doctor_django(cli_runner, project)[f"django.thread-connections:shop/background.py:{submit}"] == "fail"
 
 
 def test_closing_in_finally_lets_the_run_pass(tmp_path: Path, postgres: Postgres, cli_runner: Cli) -> None:

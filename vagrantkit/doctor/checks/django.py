@@ -93,7 +93,9 @@ def _leak_finding(entry: ThreadEntry) -> Finding:
         verdict = "and never closes its database connection"
     details = [
         "A connection left open keeps PostgreSQL from dropping the test database "
-        '("is being accessed by other users") and piles up in production.'
+        '("is being accessed by other users") and piles up in production.',
+        "A pool's worker thread keeps it as long as the pool lives; a thread that ends, until the garbage "
+        "collector frees it, so the failure comes and goes.",
     ]
     return Finding.fail(
         f"{where}: {_describe(entry)} {_orm_clause(entry)} {verdict}",

@@ -1,12 +1,13 @@
-"""shop/background.py, fixed: the thread closes its connections on every exit path."""
+"""shop/background.py, fixed: the task closes its thread's connections on every exit path."""
 
-import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from django.db import connections
 from shop.models import Book
 
+pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="background")
 results: list[int] = []
-started: list[threading.Thread] = []
+submitted: list[Future[None]] = []
 
 
 def count_books() -> None:
@@ -17,6 +18,4 @@ def count_books() -> None:
 
 
 def start() -> None:
-    thread = threading.Thread(target=count_books, name="count-books")
-    thread.start()
-    started.append(thread)
+    submitted.append(pool.submit(count_books))

@@ -5,11 +5,11 @@ from shop.models import Book
 
 
 class CountInBackground(TransactionTestCase):
-    # TransactionTestCase: the thread has a connection of its own and sees committed rows only.
+    # TransactionTestCase: the pool's thread has a connection of its own and sees committed rows only.
     def test_view_counts_the_books_in_a_thread(self):
         Book.objects.create(title="Two Scoops of Django")
         response = self.client.get("/count/")
-        for thread in background.started:
-            thread.join(10)
+        for task in background.submitted:
+            task.result(timeout=10)
         self.assertEqual(response.status_code, 200)
         self.assertEqual(background.results, [1])
