@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from vagrantkit.doctor.model import Status
+from vagrantkit.render.options import UDP_REFUSED
 
 CURLY = {"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"}
 
@@ -259,8 +260,7 @@ def _implicit_udp(folder: SyncedFolder) -> LintFinding | None:
         folder.line + k,
         Status.WARN,
         "NFS version 3 without `nfs_udp: false`: Vagrant mounts over UDP by default",
-        "Vagrant turns `nfs_udp` on for NFSv3 unless told otherwise; guest kernels of current distributions "
-        "(Ubuntu 22.04+, Debian 12) refuse NFS over UDP and the mount fails.",
+        f"Vagrant turns `nfs_udp` on for NFSv3 unless told otherwise, and {UDP_REFUSED}: the mount fails.",
         line,
         corrected,
     )
@@ -359,8 +359,7 @@ def lint(text: str, *, windows_host: bool) -> list[LintFinding]:
                         number,
                         Status.FAIL,
                         "`nfs_udp: true`: NFS over UDP",
-                        "nfs-utils >= 2.1.2 (Ubuntu 22.04+, Debian 12 guests) refuses UDP mounts, and WinNFSd "
-                        "over UDP loses writes under load; use TCP.",
+                        f"Use TCP: {UDP_REFUSED}, and WinNFSd over UDP loses writes under load.",
                         text_line,
                         _set_option(text_line, "nfs_udp", "false"),
                     )
@@ -411,7 +410,7 @@ def lint(text: str, *, windows_host: bool) -> list[LintFinding]:
                         number,
                         Status.FAIL,
                         f"`{udp[0]}` in mount_options: NFS over UDP",
-                        "nfs-utils >= 2.1.2 (Ubuntu 22.04+, Debian 12 guests) refuses UDP mounts; use TCP.",
+                        f"Use TCP: {UDP_REFUSED}.",
                         opt_line,
                         _set_option(opt_line, "mount_options", _ruby_list(kept)),
                     )

@@ -167,6 +167,10 @@ def validate(options: InitOptions) -> InitOptions:
     )
 
 
+#: Why NFS must go over TCP; said the same way by init's warning and doctor's findings.
+UDP_REFUSED = "guests with nfs-utils >= 2.1.2 (Ubuntu 22.04+, Debian 12) refuse NFS over UDP"
+
+
 def warnings_for(options: InitOptions) -> list[str]:
     """Choices that are allowed but that the user should hear about."""
     found = []
@@ -176,7 +180,7 @@ def warnings_for(options: InitOptions) -> list[str]:
             "so file locks in the guest will hang."
         )
     if any(o in ("udp", "proto=udp") for o in options.mount_options):
-        found.append("'udp' in mount options: guests with nfs-utils >= 2.1.2 (Ubuntu 22.04+) refuse NFS over UDP.")
+        found.append(f"'udp' in mount options: {UDP_REFUSED}.")
     if any(o.startswith(("vers=", "nfsvers=")) for o in options.mount_options):
         found.append("set the NFS version with --nfs-version, not a 'vers=' mount option.")
     if options.nfs_version == 4:
