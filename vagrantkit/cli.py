@@ -253,9 +253,7 @@ def bench(
 
     from vagrantkit.bench import core, report
 
-    for option, path in (("--json", json_file), ("--csv", csv_file), ("--plot", plot_file)):
-        if path is not None:
-            report.check_output_path(option, path)
+    report.check_output_paths({"--json": json_file, "--csv": csv_file, "--plot": plot_file})
     if plot_file is not None:
         report.check_plot_path(plot_file)
     err = Console(stderr=True)

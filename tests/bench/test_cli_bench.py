@@ -181,6 +181,14 @@ def test_csv_dash_prints_the_csv_instead_of_the_table(cli_runner: Any, tmpfs: Pa
     assert [(r["op"], r["target"]) for r in rows] == [("stat", "mem"), ("read", "mem")]
 
 
+def test_two_outputs_on_stdout_are_refused_before_anything_runs(cli_runner: Any, tmpfs: Path) -> None:
+    result = cli_runner("bench", "--local", str(tmpfs), *TINY, "--json", "-", "--csv", "-")
+    assert result.exit_code == 2
+    assert "Invalid value for --csv: '-'. Allowed: a file, since --json already prints to stdout." in result.stderr
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    assert os.listdir(tmpfs) == []
+
+
 def test_an_output_file_that_cannot_be_written_is_an_error_not_a_traceback(cli_runner: Any, tmpfs: Path) -> None:
     result = cli_runner("bench", "--local", f"mem={tmpfs}", *TINY, "--ops", "stat", "--json", "/proc/vagrantkit.json")
     assert result.exit_code == 1

@@ -274,10 +274,19 @@ def plot(result: BenchResult, path: Path, *, title: str | None = None) -> None:
     plt.close(fig)
 
 
-def check_output_path(option: str, path: Path) -> None:
-    """Refuse an output path whose folder does not exist, before anything runs (exit 2)."""
-    if str(path) != "-" and not path.absolute().parent.is_dir():
-        raise InvalidValue(option, str(path), "a file in an existing folder")
+def check_output_paths(outputs: dict[str, Path | None]) -> None:
+    """Refuse, before anything runs (exit 2), an output path whose folder does not exist, and a
+    second output on stdout ("-"): two formats in one stream could not be told apart."""
+    on_stdout: list[str] = []
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        if str(path) == "-":
+            if on_stdout:
+                raise InvalidValue(option, "-", f"a file, since {on_stdout[0]} already prints to stdout")
+            on_stdout.append(option)
+        elif not path.absolute().parent.is_dir():
+            raise InvalidValue(option, str(path), "a file in an existing folder")
 
 
 def write_text(path: Path, text: str) -> None:
