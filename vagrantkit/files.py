@@ -6,6 +6,8 @@ import enum
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,9 +44,9 @@ def plan(path: Path, content: str) -> FileChange:
     return FileChange(path, content, Action.IDENTICAL if same else Action.OVERWRITE)
 
 
-def backup_path(path: Path, now: datetime | None = None) -> Path:
+def backup_path(path: Path) -> Path:
     """A free name like ``Vagrantfile.20261125-071615.bak`` (no ':' so it works on Windows)."""
-    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     candidate = path.with_name(f"{path.name}.{stamp}.bak")
     n = 1
     while candidate.exists():
@@ -53,23 +55,54 @@ def backup_path(path: Path, now: datetime | None = None) -> Path:
     return candidate
 
 
-def atomic_write(path: Path, content: str) -> None:
-    """Write through a temp file in the same folder and rename it over ``path``.
+@contextmanager
+def replacing(path: Path, *, suffix: str = ".tmp") -> Iterator[Path]:
+    """A temporary file next to ``path`` to write; renamed over ``path`` when the block succeeds.
 
-    A crash or a full disk leaves either the old file or the new one, never half of one.
+    A crash or a full disk leaves either the old file or the new one, never half of one. The
+    file keeps the mode of the one it replaces; a new file gets the usual mode (0666 less the
+    umask), not the private 0600 of a temporary file. ``suffix`` ends the temporary name, for
+    writers that choose a format by it (matplotlib).
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
+    tmp = Path(name)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content.encode("utf-8"))
-            handle.flush()
+        yield tmp
+        with tmp.open("ab") as handle:
             os.fsync(handle.fileno())
         if path.exists():
             shutil.copymode(path, tmp)
+        else:
+            tmp.chmod(0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it
+    os.umask(mask)
+    return mask
+
+
+def atomic_write(path: Path, content: str) -> None:
+    """Write ``content`` (UTF-8) to ``path`` through :func:`replacing`."""
+    with replacing(path) as tmp:
+        tmp.write_bytes(content.encode("utf-8"))
+
+
+@contextmanager
+def reporting_write_errors(path: Path, hint: str | None = None) -> Iterator[None]:
+    """Turn an OSError in the block into an error message naming ``path`` and why."""
+    try:
+        yield
+    except OSError as exc:
+        raise VagrantkitError(f"cannot write {path}: {exc.strerror or exc}", hint=hint) from exc
+
+
+_WRITE_HINT = "Check that the folder exists, is a folder and is writable, and that the disk has room."
 
 
 def apply(changes: list[FileChange], *, force: bool) -> list[FileChange]:
@@ -98,16 +131,11 @@ def apply(changes: list[FileChange], *, force: bool) -> list[FileChange]:
             done.append(change)
             continue
         backup = None
-        try:
+        with reporting_write_errors(change.path, hint=_WRITE_HINT):
             change.path.parent.mkdir(parents=True, exist_ok=True)
             if change.action is Action.OVERWRITE:
                 backup = backup_path(change.path)
                 shutil.copy2(change.path, backup)
             atomic_write(change.path, change.content)
-        except OSError as exc:
-            raise VagrantkitError(
-                f"cannot write {change.path}: {exc.strerror or exc}",
-                hint="Check that the folder exists, is a folder and is writable, and that the disk has room.",
-            ) from exc
         done.append(FileChange(change.path, change.content, change.action, backup))
     return done

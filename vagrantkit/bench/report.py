@@ -291,24 +291,18 @@ def check_output_paths(outputs: dict[str, Path | None]) -> None:
 
 def write_text(path: Path, text: str) -> None:
     """Write an output file atomically (a crash leaves the old file or the new one)."""
-    from vagrantkit.files import atomic_write
+    from vagrantkit.files import atomic_write, reporting_write_errors
 
-    try:
+    with reporting_write_errors(path):
         atomic_write(path, text)
-    except OSError as exc:
-        raise VagrantkitError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 def write_plot(result: BenchResult, path: Path, *, title: str | None = None) -> None:
     """:func:`plot` into a temporary file next to ``path``, then rename it over ``path``."""
-    tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
-    try:
+    from vagrantkit.files import replacing, reporting_write_errors
+
+    with reporting_write_errors(path), replacing(path, suffix=".tmp" + path.suffix) as tmp:
         plot(result, tmp, title=title)
-        tmp.replace(path)
-    except OSError as exc:
-        raise VagrantkitError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 class ProgressDisplay:
