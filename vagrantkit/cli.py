@@ -7,8 +7,9 @@ Heavy imports (rich, jinja2, python-vagrant) happen inside the commands, so that
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -34,6 +35,17 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+_json_flag = click.option(
+    "--json", "as_json", is_flag=True, help="Print a versioned JSON envelope on stdout instead of text."
+)
+
+
+def _output_file(flag: str, name: str, help: str) -> Callable[[_F], _F]:
+    """A bench option naming a file to write (``-``: stdout)."""
+    return click.option(flag, name, type=click.Path(dir_okay=False, path_type=Path), metavar="FILE", help=help)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,7 +89,7 @@ def cli() -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Print the Vagrantfile to stdout; write nothing.")
 @click.option("--force", is_flag=True, help="Replace files that differ (a timestamped backup is kept).")
-@click.option("--json", "as_json", is_flag=True, help="Print a versioned JSON envelope on stdout instead of text.")
+@_json_flag
 def init(directory: Path, no_forwards: bool, dry_run: bool, force: bool, as_json: bool, **given: Any) -> None:
     """Render DIR/Vagrantfile: a private DHCP network and a tuned NFS synced folder.
 
@@ -90,15 +102,13 @@ def init(directory: Path, no_forwards: bool, dry_run: bool, force: bool, as_json
     else:
         given["forwards"] = given["forwards"] or None
     given["mount_options"] = given["mount_options"] or None
-    if given["nfs_version"] is not None:
-        given["nfs_version"] = int(given["nfs_version"])
     result = run_init(directory, given, force=force, dry_run=dry_run)
     if as_json:
         from vagrantkit.result import dumps, envelope
 
         data = {
             "directory": result.directory,
-            "dry_run": dry_run,
+            "dry_run": result.dry_run,
             "options": result.options,
             "files": [{"path": c.path, "action": c.action, "backup": c.backup} for c in result.changes],
             "warnings": result.warnings,
@@ -106,7 +116,7 @@ def init(directory: Path, no_forwards: bool, dry_run: bool, force: bool, as_json
         }
         click.echo(dumps(envelope("init", "ok", 0, data)), nl=False)
         return
-    if dry_run:
+    if result.dry_run:
         click.echo(result.vagrantfile, nl=False)
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -115,7 +125,7 @@ def init(directory: Path, no_forwards: bool, dry_run: bool, force: bool, as_json
         if change.backup:
             line += f" (backup: {change.backup.name})"
         click.echo(line, err=True)
-    if dry_run:
+    if result.dry_run:
         click.echo("dry run: nothing was written", err=True)
 
 
@@ -134,7 +144,7 @@ def init(directory: Path, no_forwards: bool, dry_run: bool, force: bool, as_json
     help="The Django project to check.  [default: the project folder when it holds manage.py]",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show details (and the traceback of a check that broke).")
-@click.option("--json", "as_json", is_flag=True, help="Print a versioned JSON envelope on stdout instead of text.")
+@_json_flag
 @click.pass_context
 def doctor(
     ctx: click.Context,
@@ -220,27 +230,9 @@ def doctor(
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Render a runner JSON document measured elsewhere; measure nothing.",
 )
-@click.option(
-    "--json",
-    "json_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="Write the versioned JSON (- for stdout, instead of the table).",
-)
-@click.option(
-    "--csv",
-    "csv_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="Write one CSV line per operation and folder (- for stdout, instead of the table).",
-)
-@click.option(
-    "--plot",
-    "plot_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="Write a bar chart (.png or .svg; needs matplotlib).",
-)
+@_output_file("--json", "json_file", "Write the versioned JSON (- for stdout, instead of the table).")
+@_output_file("--csv", "csv_file", "Write one CSV line per operation and folder (- for stdout, instead of the table).")
+@_output_file("--plot", "plot_file", "Write a bar chart (.png or .svg; needs matplotlib).")
 def bench(
     json_file: Path | None, csv_file: Path | None, plot_file: Path | None, from_file: Path | None, **given: Any
 ) -> None:
