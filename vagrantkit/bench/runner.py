@@ -470,6 +470,11 @@ class Workspace:
         self.template_dirs: list[str] = []
         self.pyc_sources: list[tuple[str, str]] = []
         self.written: list[str] = []
+        # Path names are built here and in before(), outside the timed region: only file-system
+        # work is timed. create hands its list to `written`, which is only ever reassigned.
+        self.new_files: list[str] = []
+        self.dirs: list[str] = []
+        self.renamed: list[str] = []
         self.project = ""
 
     def prepare(self, build: bool) -> dict[str, Any] | None:
@@ -494,8 +499,12 @@ class Workspace:
             self.pyc_sources = [
                 (src, os.path.join(pyc_dir, f"{i}.pyc")) for i, src in enumerate(self.py_files[: self.config.pyc_count])
             ]
-            os.mkdir(os.path.join(self.work, "new"))
-            os.mkdir(os.path.join(self.work, "dirs"))
+            new = os.path.join(self.work, "new")
+            dirs = os.path.join(self.work, "dirs")
+            os.mkdir(new)
+            os.mkdir(dirs)
+            self.new_files = [os.path.join(new, f"f{i}") for i in range(self.config.write_count)]
+            self.dirs = [os.path.join(dirs, f"d{i}") for i in range(self.config.write_count)]
         if self.config.copy is not None:
             self.project = os.path.join(os.path.dirname(self.work), "project")
             shutil.copytree(
@@ -539,19 +548,23 @@ class Workspace:
 
     def op_create(self) -> int:
         data = b"v" * WRITE_BYTES
-        base = os.path.join(self.work, "new")
-        self.written = [os.path.join(base, f"f{i}") for i in range(self.config.write_count)]
+        self.written = self.new_files
         for p in self.written:
             with open(p, "wb") as handle:
                 handle.write(data)
         return len(self.written)
 
     def before(self, op: str) -> None:
-        """Untimed set-up for ``op``: append/rename/delete need the files `create` makes; create starts empty."""
+        """Untimed set-up for ``op``: append/rename/delete need the files `create` makes; create starts empty.
+
+        rename gets its new names here: each name of `written` plus ``.r`` (again on every rename).
+        """
         if op in ("append", "rename", "delete") and not self.written:
             self.op_create()
         elif op == "create" and self.written:
             self.op_delete()
+        if op == "rename":
+            self.renamed = [p + ".r" for p in self.written]
 
     def op_append(self) -> int:
         data = b"a" * APPEND_BYTES
@@ -561,11 +574,10 @@ class Workspace:
         return len(self.written)
 
     def op_rename(self) -> int:
-        renamed = [p + ".r" for p in self.written]
-        for old, new in zip(self.written, renamed):
+        for old, new in zip(self.written, self.renamed):
             os.rename(old, new)
-        self.written = renamed
-        return len(renamed)
+        self.written = self.renamed
+        return len(self.written)
 
     def op_delete(self) -> int:
         for p in self.written:
@@ -575,13 +587,11 @@ class Workspace:
         return n
 
     def op_mkdir_rmdir(self) -> int:
-        base = os.path.join(self.work, "dirs")
-        names = [os.path.join(base, f"d{i}") for i in range(self.config.write_count)]
-        for d in names:
+        for d in self.dirs:
             os.mkdir(d)
-        for d in names:
+        for d in self.dirs:
             os.rmdir(d)
-        return len(names)
+        return len(self.dirs)
 
     # -- Django-shaped workloads
 

@@ -1,0 +1,49 @@
+"""The write operations' file names, now built outside the timed region, are the ones they always were."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from vagrantkit.bench import runner
+
+
+def test_write_operations_use_the_same_names_on_every_repetition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = runner.parse_args([str(tmp_path), "--size", "10", "--id", "t"])
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    ws = runner.Workspace(config, str(scratch))
+    ws.prepare(build=True)
+    new = scratch / "work" / "new"
+    n = config.write_count
+
+    def step(op: str) -> int:
+        ws.before(op)
+        return int(getattr(ws, "op_" + op)())
+
+    def names(suffix: str = "") -> list[str]:
+        return sorted(f"f{i}{suffix}" for i in range(n))
+
+    for _ in range(2):  # a second round: create's names are untouched by the renames before it
+        assert step("create") == n
+        assert sorted(os.listdir(new)) == names()
+        assert step("append") == n
+        assert step("rename") == n
+        assert sorted(os.listdir(new)) == names(".r")
+        assert step("rename") == n  # each rename adds ".r" again, as it always did
+        assert sorted(os.listdir(new)) == names(".r.r")
+        assert all(os.path.getsize(new / name) == runner.WRITE_BYTES + runner.APPEND_BYTES for name in names(".r.r"))
+        assert step("delete") == n
+        assert os.listdir(new) == []
+
+    made: list[str] = []
+    mkdir = os.mkdir
+    monkeypatch.setattr(os, "mkdir", lambda path, *a, **k: (made.append(path), mkdir(path, *a, **k))[1])
+    for _ in range(2):
+        assert step("mkdir_rmdir") == n
+    assert made == [str(scratch / "work" / "dirs" / f"d{i}") for i in range(n)] * 2
+    assert os.listdir(scratch / "work" / "dirs") == []
