@@ -95,7 +95,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
 SCHEMA = "vagrantkit-bench-runner/1"
@@ -935,14 +935,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     for line in doc["errors"]:
         sys.stderr.write(f"runner.py: {line}\n")
     return 0 if doc["status"] == "ok" else 1
-
-
-def iter_samples(doc: dict[str, Any]) -> Iterator[tuple[str, str, int, int]]:
-    """(target label, operation, count, ns) for every measured sample of a runner document."""
-    for label, ops in doc.get("results", {}).items():
-        for op, slot in ops.items():
-            for ns in slot["ns"]:
-                yield label, op, slot["count"], ns
 
 
 if __name__ == "__main__":
