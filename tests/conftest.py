@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -29,8 +30,13 @@ def build_file_tree(root: Path, spec: Mapping[str, str | bytes]) -> Path:
 
 
 def need(program: str) -> str:
-    """The path of ``program``; skip (with the reason printed) where it is missing, fail on CI."""
-    found = shutil.which(program)
+    """The path of ``program``, on PATH or beside this interpreter; skip (with the reason printed)
+    where it is missing, fail on CI.
+
+    scripts/test runs ``.venv/bin/python -m pytest`` without activating the venv, so the tools
+    pip installs there (vermin) are not on PATH.
+    """
+    found = shutil.which(program) or shutil.which(program, path=str(Path(sys.executable).parent))
     if found:
         return found
     message = f"{program} is not installed (scripts/test installs it)"
