@@ -8,6 +8,7 @@ import stat
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from click.testing import CliRunner, Result
@@ -29,9 +30,15 @@ def build_file_tree(root: Path, spec: Mapping[str, str | bytes]) -> Path:
     return root
 
 
+def unavailable(reason: str) -> NoReturn:
+    """Something a test needs is missing: fail on CI (scripts/test installs everything), skip elsewhere."""
+    if ON_CI:
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
 def need(program: str) -> str:
-    """The path of ``program``, on PATH or beside this interpreter; skip (with the reason printed)
-    where it is missing, fail on CI.
+    """The path of ``program``, on PATH or beside this interpreter; :func:`unavailable` where it is missing.
 
     scripts/test runs ``.venv/bin/python -m pytest`` without activating the venv, so the tools
     pip installs there (vermin) are not on PATH.
@@ -39,10 +46,7 @@ def need(program: str) -> str:
     found = shutil.which(program) or shutil.which(program, path=str(Path(sys.executable).parent))
     if found:
         return found
-    message = f"{program} is not installed (scripts/test installs it)"
-    if ON_CI:
-        pytest.fail(message)
-    pytest.skip(message)
+    unavailable(f"{program} is not installed (scripts/test installs it)")
 
 
 class Cli:

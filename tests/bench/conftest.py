@@ -12,18 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ON_CI, need
+from tests.conftest import need, unavailable
 
 RUNNER = Path(__file__).resolve().parents[2] / "vagrantkit" / "bench" / "runner.py"
 
 
 def _need_root() -> None:
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        return
-    message = "mounting tmpfs and FUSE needs root (CI runs as root)"
-    if ON_CI:
-        pytest.fail(message)
-    pytest.skip(message)
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+        unavailable("mounting tmpfs and FUSE needs root (CI runs as root)")
 
 
 def _unmount(path: Path) -> None:

@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ON_CI, build_file_tree, need
+from tests.conftest import build_file_tree, unavailable
 from tests.lab.lab import (
-    PROGRAMS,
     GuestRun,
     Lab,
     LabUnavailable,
@@ -51,15 +50,10 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def lab_run(tmp_path_factory: pytest.TempPathFactory) -> LabRun:
-    for program in PROGRAMS:
-        need(program)
     try:
-        check_prerequisites()
+        check_prerequisites()  # the programs too, also in /usr/sbin and /sbin
     except LabUnavailable as exc:
-        message = f"the lab cannot start here: {exc}"
-        if ON_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"the lab cannot start here: {exc}")
     share = build_file_tree(tmp_path_factory.mktemp("share"), PROJECT)
     before = snapshot(share)
     with sigterm_unwinds(), Lab(share) as lab:
