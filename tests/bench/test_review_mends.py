@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from vagrantkit.bench import runner
+from vagrantkit.bench.targets import parse_local
 
 
 def test_write_operations_use_the_same_names_on_every_repetition(
@@ -47,3 +48,11 @@ def test_write_operations_use_the_same_names_on_every_repetition(
         assert step("mkdir_rmdir") == n
     assert made == [str(scratch / "work" / "dirs" / f"d{i}") for i in range(n)] * 2
     assert os.listdir(scratch / "work" / "dirs") == []
+
+
+def test_host_and_runner_derive_the_same_label_for_a_bare_path(tmp_path: Path) -> None:
+    folder = tmp_path / ("my share (1)" + "x" * 50)
+    folder.mkdir()
+    (target,), _ = parse_local([str(folder)], None)
+    assert target.label == runner._split_target(str(folder))[0] == ("my_share__1_" + "x" * 50)[:40]
+    assert runner._split_target(target.argument()) == (target.label, str(folder))

@@ -119,7 +119,8 @@ UNITS = {
 }
 EXIT_USAGE = 2
 SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143, "SIGHUP": 129}
-_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,39}")
+# A target's label; the host builds its LABEL=PATH arguments with these two (vagrantkit.bench.targets).
+LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,39}")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
 WRITE_BYTES = 4096
 APPEND_BYTES = 1024
@@ -242,13 +243,17 @@ def scratch_name(run_id: str, label: str) -> str:
     return SCRATCH_PREFIX + run_id + "-" + label
 
 
+def safe_label(name: str) -> str:
+    """The label of a target given without one: its folder's ``name`` (``root`` for ``/``), other characters as ``_``."""
+    return re.sub(r"[^A-Za-z0-9_.+-]", "_", name or "root")[:40]
+
+
 def _split_target(text: str) -> tuple[str, str]:
     label, sep, path = text.partition("=")
-    if sep and _LABEL.fullmatch(label):
+    if sep and LABEL.fullmatch(label):
         return label, path
     path = text
-    name = os.path.basename(os.path.normpath(os.path.expanduser(path))) or "root"
-    return re.sub(r"[^A-Za-z0-9_.+-]", "_", name)[:40], path
+    return safe_label(os.path.basename(os.path.normpath(os.path.expanduser(path)))), path
 
 
 # The fixture's file list is held in memory; far beyond M it is no longer a project-shaped tree.

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from vagrantkit.bench.runner import LABEL, safe_label  # the runner accepts a label by the same rule
 from vagrantkit.errors import InvalidValue
 
-_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,39}")
 LABEL_RULE = "1-40 letters, digits, '_', '.', '+' or '-', starting with a letter or digit"
 
 
@@ -72,9 +71,8 @@ def parse_local(values: Sequence[str], baseline: str | None) -> tuple[list[Targe
         if not sep or not label or "/" in label or "\\" in label:
             # No label (or the '=' belongs to the path): the folder's name is the label.
             path_text = value
-            label = Path(path_text).expanduser().resolve().name or "root"
-            label = re.sub(r"[^A-Za-z0-9_.+-]", "_", label)[:40]
-        if not _LABEL.fullmatch(label):
+            label = safe_label(Path(path_text).expanduser().resolve().name)
+        if not LABEL.fullmatch(label):
             raise InvalidValue("--local", value, f"LABEL=PATH with a LABEL of {LABEL_RULE}")
         path = Path(path_text).expanduser()
         if not path.is_dir():
