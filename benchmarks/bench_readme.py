@@ -13,7 +13,6 @@ the nearest thing this machine has to a hypervisor share (vboxsf, 9p).
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.mounts import bindfs, tmpfs
 from vagrantkit.bench import report  # after the path above: works from a checkout without install
 from vagrantkit.bench.core import BenchOptions, run_bench
 
@@ -34,19 +34,13 @@ def main() -> int:
     disk, mem, fuse = base / "disk", base / "tmpfs", base / "fuse"
     for d in (disk, mem, fuse):
         d.mkdir()
-    mounted = []
     try:
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512m", "tmpfs", str(mem)], check=True)
-        mounted.append(mem)
-        subprocess.run(["bindfs", str(disk), str(fuse)], check=True)
-        mounted.append(fuse)
-        options = BenchOptions(local=(f"disk={disk}", f"tmpfs={mem}", f"fuse={fuse}"), profile=args.profile)
-        start = time.perf_counter()
-        result = run_bench(options)
-        took = time.perf_counter() - start
+        with tmpfs(mem, size="512m"), bindfs(disk, fuse):
+            options = BenchOptions(local=(f"disk={disk}", f"tmpfs={mem}", f"fuse={fuse}"), profile=args.profile)
+            start = time.perf_counter()
+            result = run_bench(options)
+            took = time.perf_counter() - start
     finally:
-        for m in reversed(mounted):
-            subprocess.run(["umount", str(m)], check=False)
         for d in (fuse, mem, disk):
             d.rmdir()
         base.rmdir()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import mounts
 from tests.conftest import need, unavailable
 
 RUNNER = Path(__file__).resolve().parents[2] / "vagrantkit" / "bench" / "runner.py"
@@ -22,11 +23,6 @@ def _need_root() -> None:
         unavailable("mounting tmpfs and FUSE needs root (CI runs as root)")
 
 
-def _unmount(path: Path) -> None:
-    # lazy (-l): a test that failed mid-run may still hold a file open in it
-    subprocess.run(["umount", "-l", str(path)], check=False, capture_output=True, timeout=30)
-
-
 @pytest.fixture
 def tmpfs(tmp_path: Path) -> Iterator[Path]:
     """A real tmpfs mounted at tmp_path/tmpfs, unmounted afterwards."""
@@ -34,24 +30,19 @@ def tmpfs(tmp_path: Path) -> Iterator[Path]:
     need("mount")
     point = tmp_path / "tmpfs"
     point.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=128m", "tmpfs", str(point)], check=True, timeout=30)
-    try:
+    with mounts.tmpfs(point):
         yield point
-    finally:
-        _unmount(point)
 
 
 @pytest.fixture
 def fuse(tmpfs: Path, tmp_path: Path) -> Iterator[Path]:
     """The same tree as ``tmpfs`` seen through bindfs (FUSE): every call a round trip to a user-space daemon."""
     need("bindfs")
+    need("fusermount3")
     point = tmp_path / "fuse"
     point.mkdir()
-    subprocess.run(["bindfs", str(tmpfs), str(point)], check=True, timeout=30)
-    try:
+    with mounts.bindfs(tmpfs, point):
         yield point
-    finally:
-        _unmount(point)
 
 
 def fs_type(path: Path) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from tests.conftest import Cli, build_file_tree, need
+from tests.mounts import bindfs
 from vagrantkit.django.sharedfolder import (
     SharedProject,
     Side,
@@ -18,7 +19,6 @@ from vagrantkit.django.sharedfolder import (
     read_proc_mounts,
     synced_folders,
 )
-from vagrantkit.runner import run
 
 
 def mounts_with(*lines: str) -> str:
@@ -137,18 +137,15 @@ def test_libvirt_default_type_is_not_guessed(tmp_path: Path) -> None:
 
 
 def test_a_real_fuse_mount_with_a_space_is_found_in_the_real_mount_table(tmp_path: Path) -> None:
-    bindfs, fusermount = need("bindfs"), need("fusermount3")
+    need("bindfs")
+    need("fusermount3")
     (tmp_path / "src" / "app").mkdir(parents=True)
     point = tmp_path / "mount point"
     point.mkdir()
-    done = run([bindfs, str(tmp_path / "src"), str(point)], timeout=30)
-    assert done.ok, done.stderr
-    try:
+    with bindfs(tmp_path / "src", point):
         text = read_proc_mounts()
         assert text is not None
         mount = mount_of(PurePosixPath(point.resolve().as_posix(), "app"), parse_mounts(text))
         assert mount is not None and (mount.mount_point, mount.fstype) == (str(point.resolve()), "fuse")
         # A FUSE folder on this machine is not a folder shared by a host.
         assert guest_share(point / "app", environ={}) is None
-    finally:
-        run([fusermount, "-u", str(point)], timeout=30)

@@ -1,0 +1,38 @@
+"""Real mounts for tests and benchmarks: a tmpfs, a bindfs (FUSE) view; each unmounted on the way out.
+
+Plain context managers (no pytest), so benchmarks/ can use them too. Mounting a tmpfs needs root;
+bindfs does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+from vagrantkit.errors import CommandError
+from vagrantkit.runner import run
+
+
+@contextmanager
+def _mounted(argv: Sequence[str], point: Path, unmount: Sequence[str]) -> Iterator[Path]:
+    done = run(argv, timeout=30)
+    if not done.ok:
+        raise CommandError(f"{' '.join(map(str, argv))} failed: {(done.stderr or done.stdout).strip()}")
+    try:
+        yield point
+    finally:
+        # lazy: a test that failed mid-run may still hold a file open in it
+        run(unmount, timeout=30)
+
+
+def tmpfs(point: Path, *, size: str = "128m") -> AbstractContextManager[Path]:
+    """A tmpfs of ``size`` mounted at the existing folder ``point`` (as root)."""
+    return _mounted(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)], point, ["umount", "-l", str(point)]
+    )
+
+
+def bindfs(source: Path, point: Path) -> AbstractContextManager[Path]:
+    """``source`` seen through bindfs at the existing folder ``point``: every call a round trip to a FUSE daemon."""
+    return _mounted(["bindfs", str(source), str(point)], point, ["fusermount3", "-u", "-z", str(point)])
