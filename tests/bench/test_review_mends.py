@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from vagrantkit.bench import runner
+from vagrantkit.bench.core import analyze
 from vagrantkit.bench.targets import parse_local
 
 
@@ -56,3 +58,34 @@ def test_host_and_runner_derive_the_same_label_for_a_bare_path(tmp_path: Path) -
     (target,), _ = parse_local([str(folder)], None)
     assert target.label == runner._split_target(str(folder))[0] == ("my_share__1_" + "x" * 50)[:40]
     assert runner._split_target(target.argument()) == (target.label, str(folder))
+
+
+def _doc(ns: dict[str, list[int]], baseline: str) -> dict[str, Any]:
+    mount = {"point": "/m", "source": "src", "fs_type": "tmpfs", "options": "rw"}
+    return {
+        "schema": runner.SCHEMA,
+        "status": "ok",
+        "params": {"ops": ["stat", "create"], "baseline": baseline},
+        "environment": {},
+        "targets": [
+            {"label": label, "path": "/" + label, "baseline": label == baseline, "mount": mount} for label in ns
+        ],
+        "results": {
+            label: {
+                op: {"count": 10, "unit": "file", "ns": [v * k for v in values]}
+                for op, k in (("stat", 1), ("create", 3))
+            }
+            for label, values in ns.items()
+        },
+    }
+
+
+def test_the_chosen_baseline_is_the_one_target_marked_as_baseline() -> None:
+    doc = _doc({"disk": [100, 110, 105, 98, 120], "nfs": [300, 310, 290, 305, 330]}, baseline="disk")
+    for chosen in ("disk", "nfs"):
+        result = analyze(doc, baseline=chosen)
+        assert [(t.label, t.baseline) for t in result.targets] == [("disk", chosen == "disk"), ("nfs", chosen == "nfs")]
+        assert all(
+            (t.fs_type, t.mount_point, t.mount_options, t.mount_source) == ("tmpfs", "/m", "rw", "src")
+            for t in result.targets
+        )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -146,10 +146,7 @@ def analyze(
     chosen = baseline or doc["params"]["baseline"]
     if chosen not in labels:
         raise InvalidValue("--baseline", chosen, "one of the labels: " + ", ".join(labels))
-    targets = tuple(
-        TargetInfo(t.label, t.path, t.label == chosen, t.fs_type, t.mount_point, t.mount_options, t.mount_source)
-        for t in targets
-    )
+    targets = tuple(replace(t, baseline=t.label == chosen) for t in targets)
     results = doc["results"]
     rows = []
     for op in doc["params"]["ops"]:
