@@ -14,8 +14,10 @@ import pytest
 
 from tests import mounts
 from tests.conftest import need, unavailable
+from vagrantkit.bench.transport import RUNNER_PATH
+from vagrantkit.runner import Completed, run
 
-RUNNER = Path(__file__).resolve().parents[2] / "vagrantkit" / "bench" / "runner.py"
+RUNNER = RUNNER_PATH  # vagrantkit/bench/runner.py, the file sent to the guest
 
 
 def _need_root() -> None:
@@ -54,11 +56,9 @@ def fs_type(path: Path) -> str:
     raise AssertionError(f"{path} is not a mount point")
 
 
-def run_runner(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_runner(*args: str, timeout: float = 120) -> Completed:
     """Run runner.py as the guest would: a separate interpreter, isolated from this package (-I)."""
-    return subprocess.run(
-        [sys.executable, "-I", str(RUNNER), *args], capture_output=True, text=True, timeout=timeout, check=False
-    )
+    return run([sys.executable, "-I", str(RUNNER), *args], timeout=timeout)
 
 
 def scratch_left(*folders: Path) -> list[str]:

@@ -16,6 +16,7 @@ import pytest
 from tests.bench.conftest import RUNNER, fs_type, interrupt_when, run_runner, scratch_left
 from tests.conftest import need
 from vagrantkit.bench import runner
+from vagrantkit.runner import run
 
 TINY = ["--size", "30", "--reps", "2", "--warmup", "1"]
 
@@ -214,14 +215,12 @@ def test_runner_needs_nothing_newer_than_python_3_8() -> None:
 def test_runner_runs_under_python_3_8_when_this_machine_has_it(tmp_path: Path) -> None:
     candidates = [str(p) for p in Path.home().glob(".pyenv/versions/3.8*/bin/python3.8")]
     candidates += [p for p in [shutil.which("python3.8")] if p]
-    working = [c for c in candidates if subprocess.run([c, "-c", "pass"], capture_output=True).returncode == 0]
+    working = [c for c in candidates if run([c, "-c", "pass"], timeout=30).ok]
     python38 = working[0] if working else None
     if python38 is None:
         pytest.skip("no python3.8 here; the syntax check above still holds the runner to 3.8")
     (tmp_path / "t").mkdir()
-    done = subprocess.run(
-        [python38, "-I", str(RUNNER), str(tmp_path / "t"), *TINY], capture_output=True, text=True, timeout=120
-    )
+    done = run([python38, "-I", str(RUNNER), str(tmp_path / "t"), *TINY], timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["environment"]["python"].startswith("3.8")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
@@ -21,7 +20,7 @@ from tests.bench.conftest import scratch_left
 from vagrantkit.bench.core import BenchOptions
 from vagrantkit.bench.guest import run_in_vagrant
 from vagrantkit.bench.transport import BenchInterrupted
-from vagrantkit.runner import Completed
+from vagrantkit.runner import Completed, run
 from vagrantkit.vagrant_adapter import VagrantAdapter
 
 VM_ID = "0c4d5e1f-aaaa-bbbb-cccc-123456789abc"
@@ -79,14 +78,11 @@ class FakeVagrant:
             assert input is not None and input.startswith("#!/usr/bin/env python3")
             if self.runner_exit is not None:
                 return done(self.runner_exit, err="runner.py: interrupted by SIGTERM; scratch folders removed\n")
-            proc = subprocess.run(
+            proc = run(
                 [sys.executable, "-I", "-", *shlex.split(command)[2:]],
                 input=input,
-                capture_output=True,
-                text=True,
                 timeout=120,
                 env={**os.environ, "HOME": str(self.home)},
-                check=False,
             )
             return done(proc.returncode, proc.stdout, proc.stderr)
         words = shlex.split(command)

@@ -9,7 +9,6 @@ passes. The static analysis must agree with what the server saw.
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -20,19 +19,17 @@ from tests.django.conftest import Postgres, django_context, repro_project
 from vagrantkit.django.threads import Closing, OrmUse, scan_threads
 from vagrantkit.doctor.checks.django import thread_connections
 from vagrantkit.doctor.model import Status
+from vagrantkit.runner import Completed, run
 
 pytestmark = pytest.mark.slow
 
 
-def manage_py_test(project: Path, postgres: Postgres, name: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+def manage_py_test(project: Path, postgres: Postgres, name: str) -> Completed:
+    return run(
         [sys.executable, "manage.py", "test", "--noinput", "-v", "1"],
         cwd=project,
         env={**postgres.env(name), "PYTHONDONTWRITEBYTECODE": "1"},
-        capture_output=True,
-        text=True,
         timeout=120,
-        check=False,
     )
 
 
