@@ -23,6 +23,7 @@ import gzip
 import io
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -511,8 +512,7 @@ class QemuTransport:
         self.last: GuestRun | None = None
 
     def run_runner(self, args: Sequence[str], progress: Progress | None = None) -> dict[str, Any]:
-        quoted = " ".join("'" + a.replace("'", "'\\''") + "'" for a in args)
-        job = f"exec /usr/bin/python3 /tmp/ctl/runner.py {quoted}\n"
+        job = f"exec /usr/bin/python3 /tmp/ctl/runner.py {shlex.join(args)}\n"
         run = self.lab.run(job, {"runner.py": RUNNER_PATH.read_bytes()}, timeout=self.timeout)
         self.last = run
         if run.returncode is None:
