@@ -525,13 +525,3 @@ class QemuTransport:
 def target_args(root: str = GUEST_MOUNT_ROOT) -> list[str]:
     """Runner target arguments for the lab's three folders, the guest's own disk first (baseline)."""
     return [f"{label}={root}/{label}" for label in ("disk", "9p", "nfs")]
-
-
-def parse_mounts(text: str) -> dict[str, tuple[str, list[str]]]:
-    """``/proc/mounts`` as {mount point: (fs type, options)}."""
-    mounts = {}
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) >= 4:
-            mounts[parts[1]] = (parts[2], parts[3].split(","))
-    return mounts

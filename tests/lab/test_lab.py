@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
 
+from tests.bench.conftest import scratch_left
 from tests.conftest import build_file_tree, unavailable
 from tests.lab.lab import (
     GuestRun,
@@ -20,13 +21,13 @@ from tests.lab.lab import (
     LabUnavailable,
     QemuTransport,
     check_prerequisites,
-    parse_mounts,
     pid_alive,
     sigterm_unwinds,
     target_args,
 )
 from vagrantkit.bench import core
 from vagrantkit.bench.runner import OPERATIONS
+from vagrantkit.django.sharedfolder import mount_of, parse_mounts
 from vagrantkit.render.options import InitOptions
 
 pytestmark = pytest.mark.lab
@@ -106,8 +107,9 @@ def kernel_form(option: str) -> list[str]:
 
 
 def test_nfs_is_mounted_with_the_options_init_renders(lab_run: LabRun) -> None:
-    fs_type, options = parse_mounts(lab_run.guest.mounts)["/host/tmp/lab/nfs"]
-    assert fs_type == "nfs"
+    mount = mount_of(PurePosixPath("/host/tmp/lab/nfs"), parse_mounts(lab_run.guest.mounts))
+    assert mount is not None and (mount.mount_point, mount.fstype) == ("/host/tmp/lab/nfs", "nfs")
+    options = mount.options
     for rendered in InitOptions().guest_mount_options():
         for shown in kernel_form(rendered):
             assert shown in options, (rendered, options)
@@ -120,7 +122,7 @@ def test_nfs_is_mounted_with_the_options_init_renders(lab_run: LabRun) -> None:
 
 
 def test_scratch_folders_are_gone_and_the_share_is_untouched(lab_run: LabRun) -> None:
-    assert not list(lab_run.share.glob(".vagrantkit-bench-*"))
+    assert scratch_left(lab_run.share) == []
     assert snapshot(lab_run.share) == lab_run.share_before
     assert all(
         not t["scratch"] or t["scratch"] in lab_run.document["cleanup"]["removed"] for t in lab_run.document["targets"]
