@@ -207,7 +207,8 @@ def _versus(row: OpRow | None, a: str, b: str) -> float | None:
     ca, cb = (row.cell(a), row.cell(b)) if row else (None, None)
     if ca is None or cb is None:
         return None
-    r = ratio(ca.ns, cb.ns)
+    # b is the baseline (the one cell without a ratio): analyze stored this very ratio (same samples, same seed).
+    r = ca.ratio if cb.ratio is None and ca.ratio is not None else ratio(ca.ns, cb.ns)
     return r.value if r.significant else 1.0
 
 
