@@ -49,6 +49,20 @@ def need(program: str) -> str:
     unavailable(f"{program} is not installed (scripts/test installs it)")
 
 
+def check_golden(path: Path, text: str) -> None:
+    """Assert that ``text`` is the golden file ``path``, to the letter.
+
+    ``VAGRANTKIT_UPDATE_GOLDEN=1`` rewrites the file first, to re-record it after a deliberate
+    change (then review the diff). Refused on CI, where it would make every golden test pass.
+    """
+    if os.environ.get("VAGRANTKIT_UPDATE_GOLDEN") == "1":
+        if ON_CI:
+            pytest.fail("VAGRANTKIT_UPDATE_GOLDEN=1 on CI: golden files are re-recorded by hand and the diff reviewed")
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
 class Cli:
     """Runs `vagrantkit ARGS` in-process; stdout and stderr kept apart."""
 

@@ -8,7 +8,6 @@ The full human report (exact text) and the JSON envelope are compared with files
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import replace
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import conftest
 from tests.doctor.fakes import FakeHost, linux_host, macos_host, windows_host, wsl_host
 from vagrantkit.doctor.core import DoctorResult, run_doctor
 from vagrantkit.doctor.model import Fix
@@ -34,11 +34,7 @@ KINDS: dict[str, Callable[[], FakeHost]] = {
 
 
 def check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("VAGRANTKIT_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+    conftest.check_golden(GOLDEN / name, text)
 
 
 def project(tmp_path: Path, vagrantfile: Path = PROJECT_VAGRANTFILE) -> Path:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli, need
+from tests import conftest
+from tests.conftest import Cli, check_golden, need
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 
@@ -47,10 +47,34 @@ def rendered(request: pytest.FixtureRequest, tmp_path: Path, cli_runner: Cli) ->
 def test_rendered_vagrantfile_matches_golden(rendered: tuple[str, Path]) -> None:
     name, project = rendered
     text = (project / "Vagrantfile").read_text(encoding="utf-8")
-    golden = GOLDEN / f"{name}.Vagrantfile"
-    if os.environ.get("VAGRANTKIT_UPDATE_GOLDEN"):
-        golden.write_text(text, encoding="utf-8")
-    assert text == golden.read_text(encoding="utf-8")
+    check_golden(GOLDEN / f"{name}.Vagrantfile", text)
+
+
+@pytest.mark.parametrize("value", ["0", "yes", "true", ""])
+def test_golden_files_are_rewritten_only_with_update_golden_1(
+    value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, this module rewrote its golden files whenever the variable was set, even to "0".
+    golden = tmp_path / "x.Vagrantfile"
+    golden.write_text("recorded\n")
+    monkeypatch.setattr(conftest, "ON_CI", False)
+    monkeypatch.setenv("VAGRANTKIT_UPDATE_GOLDEN", value)
+    with pytest.raises(AssertionError):
+        check_golden(golden, "rendered\n")
+    assert golden.read_text() == "recorded\n"
+    monkeypatch.setenv("VAGRANTKIT_UPDATE_GOLDEN", "1")
+    check_golden(golden, "rendered\n")
+    assert golden.read_text() == "rendered\n"
+
+
+def test_golden_files_are_never_rewritten_on_ci(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    golden = tmp_path / "x.Vagrantfile"
+    golden.write_text("recorded\n")
+    monkeypatch.setattr(conftest, "ON_CI", True)
+    monkeypatch.setenv("VAGRANTKIT_UPDATE_GOLDEN", "1")
+    with pytest.raises(pytest.fail.Exception, match="VAGRANTKIT_UPDATE_GOLDEN=1 on CI"):
+        check_golden(golden, "rendered\n")
+    assert golden.read_text() == "recorded\n"
 
 
 def test_rendered_vagrantfile_parses_with_ruby(rendered: tuple[str, Path]) -> None:
