@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import functools
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -178,6 +179,19 @@ class _Func:
         if isinstance(self.node, ast.Lambda):
             return "<lambda>"
         return f"{self.cls.name}.{self.node.name}" if self.cls else self.node.name
+
+    @functools.cached_property
+    def locals(self) -> frozenset[str]:
+        """Its parameters and the names its own code assigns: they hide the module's imports."""
+        args = self.node.args
+        params = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+        names = {p.arg for p in params if p is not None}
+        if not isinstance(self.node, ast.Lambda):
+            for stmt in self.node.body:
+                names.update(
+                    sub.id for sub in _own_nodes(stmt) if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store)
+                )
+        return frozenset(names)
 
 
 def _dotted_name(rel: Path) -> str:
@@ -501,13 +515,13 @@ class _Analyzer:
 
     def _closer_kind(self, func: _Func, call: ast.Call) -> Closing | None:
         dotted = self.project.qualify(func.module, call.func)
-        if dotted is None or _shadowed(func, _root_name(call.func)):
-            return None
         if dotted in _STRONG_CLOSERS:
-            return Closing.FINALLY
-        if dotted in _WEAK_CLOSERS:
-            return Closing.OBSOLETE_ONLY
-        return None
+            kind = Closing.FINALLY
+        elif dotted in _WEAK_CLOSERS:
+            kind = Closing.OBSOLETE_ONLY
+        else:
+            return None
+        return None if _shadowed(func, _root_name(call.func)) else kind
 
     def _closes_in_loop(self, func: _Func, loop: ast.For | ast.AsyncFor) -> bool:
         """``for conn in connections.all(): conn.close()``."""
@@ -692,18 +706,7 @@ def _root_name(expr: ast.expr) -> str | None:
 
 def _shadowed(func: _Func, name: str | None) -> bool:
     """Is ``name`` a parameter or local variable of ``func`` (so not the module's import)?"""
-    node = func.node
-    args = node.args
-    params = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
-    if any(p is not None and p.arg == name for p in params):
-        return True
-    if isinstance(node, ast.Lambda):
-        return False
-    for stmt in node.body:
-        for sub in _own_nodes(stmt):
-            if isinstance(sub, ast.Name) and sub.id == name and isinstance(sub.ctx, ast.Store):
-                return True
-    return False
+    return name in func.locals
 
 
 def _binding(func: _Func, name: str) -> ast.expr | None:
