@@ -128,14 +128,12 @@ class ThreadScan:
     """Everything found about threads in a project.
 
     Attributes:
-        root: The project folder.
         files: How many Python files were parsed.
         starts: Every place that starts or defines a thread (``path:line``), analysable or not.
         threads: The threads whose code was found and analysed.
         unparsable: Files that are not valid Python here, with the parser's message.
     """
 
-    root: Path
     files: int
     starts: tuple[str, ...]
     threads: tuple[ThreadEntry, ...]
@@ -224,15 +222,13 @@ def _read_import(module: _Module, node: ast.Import | ast.ImportFrom) -> None:
 class _Project:
     """Every parsed module, and the questions the analysis asks across them."""
 
-    def __init__(self, root: Path, modules: list[_Module]) -> None:
-        self.root = root
+    def __init__(self, modules: list[_Module]) -> None:
         self.modules = {m.dotted: m for m in modules}
         self._by_suffix: dict[str, list[_Module]] = {}
         for m in modules:
             parts = m.dotted.split(".")
             for i in range(1, len(parts)):
                 self._by_suffix.setdefault(".".join(parts[i:]), []).append(m)
-        self.owners: dict[int, dict[int, _Func]] = {id(m): {} for m in modules}
         self.funcs: dict[int, _Func] = {}
         for module in modules:
             self._index(module, module.tree.body, None, None)
@@ -257,7 +253,6 @@ class _Project:
                 elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                     func = _Func(node, module, cls, parent)
                     self.funcs[id(node)] = func
-                    self.owners[id(module)][id(node)] = func
                     if parent is None and cls is None and not isinstance(node, ast.Lambda):
                         module.functions[node.name] = node
                     if isinstance(node, ast.Lambda):
@@ -555,8 +550,7 @@ class _Analyzer:
             found: Closing | None = None
             for node in ast.walk(target.node):
                 if isinstance(node, _TRY):
-                    owner = self.project.funcs.get(id(target.node), target)
-                    found = _stronger(found, self.closer_in(owner, node.finalbody))
+                    found = _stronger(found, self.closer_in(target, node.finalbody))
             return found
         cls = self.project.resolve_class(func.module, expr)
         if cls is not None:
@@ -741,7 +735,7 @@ def _owner_class(func: _Func) -> ast.ClassDef | None:
 # --- finding the threads ----------------------------------------------------------------
 
 
-def _thread_calls(project: _Project, analyzer: _Analyzer) -> Iterator[tuple[_Func | None, _Module, ast.Call, str]]:
+def _thread_calls(project: _Project) -> Iterator[tuple[_Func | None, _Module, ast.Call, str]]:
     """Every call that creates a thread: (the function it is in, module, call, what is called)."""
     thread_classes = {
         f"{m.dotted}.{c.name}" for m in project.modules.values() for c in m.all_classes if project.is_thread_class(m, c)
@@ -752,7 +746,7 @@ def _thread_calls(project: _Project, analyzer: _Analyzer) -> Iterator[tuple[_Fun
             d.startswith(("threading", "concurrent", "asyncio")) or d in thread_classes for d in imported
         ) and not any(d.startswith(module.dotted + ".") for d in thread_classes):
             continue  # nothing in it can name a thread class: skip the walk
-        for node, owner in _calls_with_owner(module.tree, project.owners[id(module)]):
+        for node, owner in _calls_with_owner(module.tree, project.funcs):
             dotted = project.qualify(module, node.func)
             if dotted in (_THREAD, _TIMER):
                 yield owner, module, node, dotted
@@ -817,13 +811,13 @@ def _is_pool(project: _Project, module: _Module, owner: _Func | None, expr: ast.
     return False
 
 
-def _calls_with_owner(tree: ast.Module, owners: dict[int, _Func]) -> Iterator[tuple[ast.Call, _Func | None]]:
+def _calls_with_owner(tree: ast.Module, funcs: dict[int, _Func]) -> Iterator[tuple[ast.Call, _Func | None]]:
     todo: list[tuple[ast.AST, _Func | None]] = [(tree, None)]
     while todo:
         node, owner = todo.pop()
         if isinstance(node, ast.Call):
             yield node, owner
-        inner = owners.get(id(node), owner)
+        inner = funcs.get(id(node), owner)
         todo.extend((child, inner) for child in ast.iter_child_nodes(node))
 
 
@@ -843,13 +837,12 @@ def _target_of(call: ast.Call, constructor: str) -> ast.expr | None:
     return None
 
 
-def _resolve_target(
-    project: _Project, analyzer: _Analyzer, owner: _Func | None, module: _Module, expr: ast.expr
-) -> _Func | None:
+def _resolve_target(analyzer: _Analyzer, owner: _Func | None, module: _Module, expr: ast.expr) -> _Func | None:
+    project = analyzer.project
     if isinstance(expr, ast.Lambda):
         return project.funcs.get(id(expr))
     if isinstance(expr, ast.Call) and project.qualify(module, expr.func) in _PARTIALS and expr.args:
-        return _resolve_target(project, analyzer, owner, module, expr.args[0])
+        return _resolve_target(analyzer, owner, module, expr.args[0])
     scope = owner or _Func(ast.Lambda(args=_NO_ARGS, body=ast.Constant(None)), module, None, None)
     return analyzer.resolve_call(scope, expr)
 
@@ -909,7 +902,7 @@ def scan_threads(root: Path) -> ThreadScan:
         the files that could not be parsed.
     """
     modules, broken = _parse(root)
-    project = _Project(root, modules)
+    project = _Project(modules)
     analyzer = _Analyzer(project)
     entries: list[ThreadEntry] = []
     starts: list[str] = []
@@ -930,7 +923,7 @@ def scan_threads(root: Path) -> ThreadScan:
                 ThreadEntry(module.rel, run.lineno, ThreadKind.SUBCLASS, f"{cls.name}.run", result.orm, result.closing)
             )
 
-    for owner, module, call, constructor in _thread_calls(project, analyzer):
+    for owner, module, call, constructor in _thread_calls(project):
         starts.append(f"{module.rel}:{call.lineno}")
         target_expr = _target_of(call, constructor)
         if target_expr is None:
@@ -943,7 +936,7 @@ def scan_threads(root: Path) -> ThreadScan:
             runs, cover = _runs_target(analyzer, found[0], found[1])
             if not runs:
                 continue  # its own run() ignores the target; analysed as a subclass above
-        target = _resolve_target(project, analyzer, owner, module, target_expr)
+        target = _resolve_target(analyzer, owner, module, target_expr)
         if target is None:
             continue
         result = analyzer.analyze(target)
@@ -957,7 +950,6 @@ def scan_threads(root: Path) -> ThreadScan:
         entries.append(ThreadEntry(module.rel, call.lineno, kind, name, result.orm, closing))
 
     return ThreadScan(
-        root=root,
         files=len(modules),
         starts=tuple(dict.fromkeys(starts)),
         threads=tuple(sorted(entries, key=lambda e: (e.path, e.line))),
