@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rich.console import Console
 
-from tests.lab.lab import Lab, QemuTransport, lab_mount_options, sigterm_unwinds, target_args
+from tests.lab.lab import bench_in_lab, lab_mount_options
 from vagrantkit.bench import core, report
 
 
@@ -40,19 +40,13 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=3600, help="seconds before the guest is killed")
     args = parser.parse_args()
     started = time.monotonic()
-    # SIGTERM unwinds like Ctrl-C, so the guest, ganesha and the scratch folders are cleaned up.
-    with (
-        sigterm_unwinds(),
-        tempfile.TemporaryDirectory(prefix="vagrantkit-lab-share-") as share,
-        Lab(Path(share)) as lab,
-    ):
-        transport = QemuTransport(lab, timeout=args.timeout)
-        document = transport.run_runner([*target_args(), "--size", args.size, "--reps", args.reps])
-        guest = transport.last
+    # bench_in_lab turns SIGTERM into an exception, so the guest, ganesha and the share are cleaned up.
+    with tempfile.TemporaryDirectory(prefix="vagrantkit-lab-share-") as share:
+        document, guest, _ = bench_in_lab(Path(share), ["--size", args.size, "--reps", args.reps], timeout=args.timeout)
     seconds = time.monotonic() - started
     result = core.analyze(document, where="qemu lab")
     report.render_table(result, Console(width=140))
-    print(f"lab run: {seconds:.0f} s in all, guest boot + run {guest.seconds if guest else 0:.0f} s")
+    print(f"lab run: {seconds:.0f} s in all, guest boot + run {guest.seconds:.0f} s")
     if args.json:
         args.json.write_text(json.dumps(document, indent=2) + "\n")
     if args.plot:

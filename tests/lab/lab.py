@@ -525,3 +525,17 @@ class QemuTransport:
 def target_args(root: str = GUEST_MOUNT_ROOT) -> list[str]:
     """Runner target arguments for the lab's three folders, the guest's own disk first (baseline)."""
     return [f"{label}={root}/{label}" for label in ("disk", "9p", "nfs")]
+
+
+def bench_in_lab(share: Path, runner_args: Sequence[str], *, timeout: float) -> tuple[dict[str, Any], GuestRun, Lab]:
+    """Run the bench runner once in a lab guest, on :func:`target_args` plus ``runner_args``.
+
+    SIGTERM unwinds meanwhile, so the guest, the servers and the lab's folders go whatever happens.
+    Returns the runner's document, what the guest left behind, and the closed lab (its
+    ``release``, ``workdir`` and ``pids`` say what it booted and started).
+    """
+    with sigterm_unwinds(), Lab(share) as lab:
+        transport = QemuTransport(lab, timeout=timeout)
+        document = transport.run_runner([*target_args(), *runner_args])
+    assert transport.last is not None  # run_runner sets it before it returns
+    return document, transport.last, lab

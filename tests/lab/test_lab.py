@@ -15,16 +15,7 @@ import pytest
 
 from tests.bench.conftest import scratch_left
 from tests.conftest import build_file_tree, unavailable
-from tests.lab.lab import (
-    GuestRun,
-    Lab,
-    LabUnavailable,
-    QemuTransport,
-    check_prerequisites,
-    pid_alive,
-    sigterm_unwinds,
-    target_args,
-)
+from tests.lab.lab import GuestRun, LabUnavailable, bench_in_lab, check_prerequisites, pid_alive
 from vagrantkit.bench import core
 from vagrantkit.bench.runner import OPERATIONS
 from vagrantkit.django.sharedfolder import mount_of, parse_mounts
@@ -57,11 +48,8 @@ def lab_run(tmp_path_factory: pytest.TempPathFactory) -> LabRun:
         unavailable(f"the lab cannot start here: {exc}")
     share = build_file_tree(tmp_path_factory.mktemp("share"), PROJECT)
     before = snapshot(share)
-    with sigterm_unwinds(), Lab(share) as lab:
-        transport = QemuTransport(lab, timeout=600)
-        document = transport.run_runner([*target_args(), "--size", "200", "--reps", "5", "--warmup", "1"])
-        assert transport.last is not None
-    return LabRun(share, document, transport.last, lab.workdir, before, lab.pids)
+    document, guest, lab = bench_in_lab(share, ["--size", "200", "--reps", "5", "--warmup", "1"], timeout=600)
+    return LabRun(share, document, guest, lab.workdir, before, lab.pids)
 
 
 def test_all_three_targets_are_measured_for_every_operation(lab_run: LabRun) -> None:
