@@ -34,6 +34,7 @@ class LabRun:
     workdir: Path
     share_before: dict[str, bytes]
     pids: list[int]
+    release: str  # the kernel the lab booted
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -49,7 +50,7 @@ def lab_run(tmp_path_factory: pytest.TempPathFactory) -> LabRun:
     share = build_file_tree(tmp_path_factory.mktemp("share"), PROJECT)
     before = snapshot(share)
     document, guest, lab = bench_in_lab(share, ["--size", "200", "--reps", "5", "--warmup", "1"], timeout=600)
-    return LabRun(share, document, guest, lab.workdir, before, lab.pids)
+    return LabRun(share, document, guest, lab.workdir, before, lab.pids, lab.release)
 
 
 def test_all_three_targets_are_measured_for_every_operation(lab_run: LabRun) -> None:
@@ -68,6 +69,9 @@ def test_the_runner_ran_in_the_guest_kernel(lab_run: LabRun) -> None:
     # The guest boots Debian's packaged kernel from /boot, whatever kernel this host runs.
     booted = {p.name.removeprefix("vmlinuz-") for p in Path("/boot").glob("vmlinuz-*")}
     assert lab_run.document["environment"]["kernel"]["release"] in booted
+    assert lab_run.document["environment"]["kernel"]["release"] == lab_run.release
+    # The guest's init got through every step of INIT_SCRIPT, the job in between.
+    assert lab_run.guest.steps == ["host root mounted", "guest disk mounted", "9p mounted", "nfs mounted", "done"]
 
 
 def test_the_document_is_valid_json_and_analyses_against_the_guest_disk(lab_run: LabRun) -> None:
