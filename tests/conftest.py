@@ -78,17 +78,17 @@ def cli_runner() -> Cli:
     return Cli()
 
 
-@pytest.fixture(scope="session")
-def vagrant_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def vagrant_environment(root: Path) -> dict[str, str]:
     """An environment in which real `vagrant validate` accepts NFS synced folders on this machine.
 
     Vagrant's Linux host checks for an NFS server with `modinfo nfsd`. This machine's kernel
     has no nfsd module (the lab serves NFS from userspace), so the check fails although the
     Vagrantfile is fine. A `modinfo` shim first on PATH answers 0 for nfsd and hands every
-    other question to the real modinfo.
+    other question to the real modinfo. Makes ``root/shim`` and a fresh VAGRANT_HOME,
+    ``root/vagrant-home``; Vagrant's checkpoint call is off.
     """
-    need("vagrant")
-    shim_dir = tmp_path_factory.mktemp("shim")
+    shim_dir = root / "shim"
+    shim_dir.mkdir()
     real = shutil.which("modinfo", path="/sbin:/usr/sbin:/bin:/usr/bin") or "/sbin/modinfo"
     shim = shim_dir / "modinfo"
     shim.write_text(
@@ -98,8 +98,17 @@ def vagrant_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         f'exec {real} "$@"\n'
     )
     shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
+    home = root / "vagrant-home"
+    home.mkdir()
     env = dict(os.environ)
     env["PATH"] = f"{shim_dir}{os.pathsep}{env['PATH']}"
-    env["VAGRANT_HOME"] = str(tmp_path_factory.mktemp("vagrant-home"))
+    env["VAGRANT_HOME"] = str(home)
     env["VAGRANT_CHECKPOINT_DISABLE"] = "1"
     return env
+
+
+@pytest.fixture(scope="session")
+def vagrant_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """:func:`vagrant_environment`, made once for the session."""
+    need("vagrant")
+    return vagrant_environment(tmp_path_factory.mktemp("vagrant-env"))
