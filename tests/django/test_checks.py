@@ -230,3 +230,25 @@ threading.Thread(target=lambda: rename(2)).start()
     first, second = run(thread_connections, context(project(tmp_path, code)))
     assert first.fix is not None and "wrap the body of rename in `try:" in first.fix.text
     assert second.fix is not None and second.fix.text.startswith("Have the thread run a function instead of the lambda")
+
+
+def test_the_fix_for_a_long_lambda_and_a_nested_partial_names_what_runs(tmp_path: Path) -> None:
+    code = """\
+import threading
+from functools import partial
+
+from .models import Book
+
+
+def rename(pk, title):
+    Book.objects.filter(pk=pk).update(title=title)
+
+
+threading.Thread(target=lambda: rename(2, "a title long enough to make this lambda over sixty characters")).start()
+threading.Thread(target=partial(partial(rename, 1), "x")).start()
+"""
+    long_lambda, nested = run(thread_connections, context(project(tmp_path, code)))
+    assert long_lambda.message.startswith("shop/background.py:11: Thread(target=<lambda>) uses the ORM")
+    assert long_lambda.fix is not None
+    assert long_lambda.fix.text.startswith("Have the thread run a function instead of the lambda")
+    assert nested.fix is not None and "wrap the body of rename in `try:" in nested.fix.text

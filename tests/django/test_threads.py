@@ -290,6 +290,37 @@ def start(pk):
     ]
 
 
+def test_an_entry_names_the_function_inside_partials_and_says_when_it_is_a_lambda(tmp_path: Path) -> None:
+    code = """\
+import threading
+from functools import partial
+
+from .models import Book
+
+
+def rename(pk, title):
+    Book.objects.filter(pk=pk).update(title=title)
+
+
+threading.Thread(target=partial(partial(rename, 1), "x")).start()
+threading.Thread(target=partial(lambda pk: Book.objects.get(pk=pk).delete(), 1)).start()
+threading.Thread(target=lambda: rename(2, "a title long enough to make this lambda over sixty characters")).start()
+threading.Thread(target=rename, args=(3, "y")).start()
+"""
+    entries = scan(tmp_path, code)
+    assert [(e.line, e.name, e.function, e.runs_lambda) for e in entries] == [
+        (11, "partial(partial(rename, 1), 'x')", "rename", False),
+        (
+            12,
+            "partial(lambda pk: Book.objects.get(pk=pk).delete(), 1)",
+            "lambda pk: Book.objects.get(pk=pk).delete()",
+            True,
+        ),
+        (13, "<lambda>", None, True),
+        (14, "rename", None, False),
+    ]
+
+
 def test_method_targets_and_nested_functions_are_resolved(tmp_path: Path) -> None:
     code = """\
 import threading

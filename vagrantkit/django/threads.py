@@ -108,6 +108,8 @@ class ThreadEntry:
         name: ``Worker.run``, ``count_books``, ``<lambda>``.
         orm: The first ORM use reached from it, if any.
         closing: What it does with its connections.
+        function: The function it runs, when ``name`` shows more: ``work`` for ``partial(work, 1)``.
+        runs_lambda: What it runs is a lambda (``lambda: work(1)``, ``partial(lambda pk: ..., 1)``).
     """
 
     path: str
@@ -116,6 +118,8 @@ class ThreadEntry:
     name: str
     orm: OrmUse | None
     closing: Closing
+    function: str | None = None
+    runs_lambda: bool = False
 
     @property
     def leaks(self) -> bool:
@@ -837,12 +841,16 @@ def _target_of(call: ast.Call, constructor: str) -> ast.expr | None:
     return None
 
 
+def _partial_runs(project: _Project, module: _Module, expr: ast.expr) -> ast.expr:
+    """The function ``partial(function, ...)`` runs, through nested partials; any other ``expr`` itself."""
+    while isinstance(expr, ast.Call) and expr.args and project.qualify(module, expr.func) in _PARTIALS:
+        expr = expr.args[0]
+    return expr
+
+
 def _resolve_target(analyzer: _Analyzer, owner: _Func | None, module: _Module, expr: ast.expr) -> _Func | None:
-    project = analyzer.project
     if isinstance(expr, ast.Lambda):
-        return project.funcs.get(id(expr))
-    if isinstance(expr, ast.Call) and project.qualify(module, expr.func) in _PARTIALS and expr.args:
-        return _resolve_target(analyzer, owner, module, expr.args[0])
+        return analyzer.project.funcs.get(id(expr))
     scope = owner or _Func(ast.Lambda(args=_NO_ARGS, body=ast.Constant(None)), module, None, None)
     return analyzer.resolve_call(scope, expr)
 
@@ -936,7 +944,8 @@ def scan_threads(root: Path) -> ThreadScan:
             runs, cover = _runs_target(analyzer, found[0], found[1])
             if not runs:
                 continue  # its own run() ignores the target; analysed as a subclass above
-        target = _resolve_target(analyzer, owner, module, target_expr)
+        called = _partial_runs(project, module, target_expr)
+        target = _resolve_target(analyzer, owner, module, called)
         if target is None:
             continue
         result = analyzer.analyze(target)
@@ -944,10 +953,15 @@ def scan_threads(root: Path) -> ThreadScan:
         if result.orm is not None and cover is not None and _rank(cover) > _rank(closing):
             closing = cover
         name = target.name
-        if name == "<lambda>" or isinstance(target_expr, ast.Call):
+        if name == "<lambda>" or called is not target_expr:
             name = ast.unparse(target_expr) if len(ast.unparse(target_expr)) <= 60 else name
+        function = ast.unparse(called) if called is not target_expr else None
         kind = ThreadKind.POOL if constructor in (_POOL, _EXECUTOR) else ThreadKind.TARGET
-        entries.append(ThreadEntry(module.rel, call.lineno, kind, name, result.orm, closing))
+        entries.append(
+            ThreadEntry(
+                module.rel, call.lineno, kind, name, result.orm, closing, function, isinstance(called, ast.Lambda)
+            )
+        )
 
     return ThreadScan(
         files=len(modules),

@@ -71,14 +71,12 @@ def _orm_clause(entry: ThreadEntry) -> str:
 
 
 def _leak_fix(entry: ThreadEntry) -> Fix:
-    function = entry.name
-    if "(" in function and not function.startswith("lambda"):
-        function = function.split("(")[1].split(",")[0].rstrip(")")  # partial(work, ...) runs work
+    function = entry.function or entry.name
     pattern = f"`try: ... finally: {FIX}`"
     why = "Django closes connections only for the threads that serve requests."
     if entry.closing is Closing.HAPPY_PATH:
         text = f"Move the close into a finally block, so that it also runs when {function} raises or returns early: {pattern}."
-    elif function.startswith("lambda"):
+    elif entry.runs_lambda:
         text = f"Have the thread run a function instead of the lambda, with its body in {pattern}. {why}"
     else:
         text = f"Close the thread's connections when it finishes: wrap the body of {function} in {pattern}. {why}"
