@@ -38,6 +38,7 @@ FIX = "django.db.connections.close_all()"
 
 _THREAD = "threading.Thread"
 _TIMER = "threading.Timer"
+_THREAD_BASES = frozenset({_THREAD, _TIMER})
 _POOL = "concurrent.futures.ThreadPoolExecutor"
 _POOLS = frozenset({_POOL, "concurrent.futures.thread.ThreadPoolExecutor"})
 _EXECUTOR = "asyncio executor"  # asyncio.to_thread(f), loop.run_in_executor(pool, f): a pool thread runs f
@@ -312,27 +313,23 @@ class _Project:
 
     def is_thread_class(self, module: _Module, cls: ast.ClassDef) -> bool:
         """A subclass of threading.Thread, directly or through project classes."""
-        key = id(cls)
-        if key not in self._thread_classes:
-            self._thread_classes[key] = False  # cycle guard
-            self._thread_classes[key] = any(
-                self.qualify(module, base) in (_THREAD, _TIMER)
-                or ((found := self.resolve_class(module, base)) is not None and self.is_thread_class(*found))
-                for base in cls.bases
-            )
-        return self._thread_classes[key]
+        return self._inherits(_THREAD_BASES, self._thread_classes, module, cls)
 
     def is_model(self, module: _Module, cls: ast.ClassDef) -> bool:
         """A Django model, directly or through project classes (abstract models and mixins too)."""
+        return self._inherits(_MODEL_BASES, self._model_classes, module, cls)
+
+    def _inherits(self, bases: frozenset[str], memo: dict[int, bool], module: _Module, cls: ast.ClassDef) -> bool:
+        """Does ``cls`` derive from one of ``bases``, directly or through project classes?"""
         key = id(cls)
-        if key not in self._model_classes:
-            self._model_classes[key] = False  # cycle guard
-            self._model_classes[key] = any(
-                self.qualify(module, base) in _MODEL_BASES
-                or ((found := self.resolve_class(module, base)) is not None and self.is_model(*found))
+        if key not in memo:
+            memo[key] = False  # cycle guard
+            memo[key] = any(
+                self.qualify(module, base) in bases
+                or ((found := self.resolve_class(module, base)) is not None and self._inherits(bases, memo, *found))
                 for base in cls.bases
             )
-        return self._model_classes[key]
+        return memo[key]
 
     def _custom_managers(self, module: _Module, cls: ast.ClassDef) -> Iterator[str]:
         for stmt in cls.body:
