@@ -566,13 +566,10 @@ class _Analyzer:
         """The project function a call or a reference (``f``, ``self.m``, ``mod.f``) runs, if known."""
         project = self.project
         if isinstance(expr, ast.Name):
-            scope: _Func | None = func
-            while scope is not None:
-                if not isinstance(scope.node, ast.Lambda):
-                    for stmt in scope.node.body:
-                        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == expr.id:
-                            return project.funcs.get(id(stmt))
-                scope = scope.parent
+            for scope in _scopes(func):
+                for stmt in scope.body:
+                    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == expr.id:
+                        return project.funcs.get(id(stmt))
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls"):
             owner = _owner_class(func)
             if owner is not None:
@@ -724,6 +721,14 @@ def _binding(func: _Func, name: str) -> ast.expr | None:
     return None
 
 
+def _scopes(func: _Func | None) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """``func`` and the functions around it, innermost first; lambdas (no statements of their own) skipped."""
+    while func is not None:
+        if not isinstance(func.node, ast.Lambda):
+            yield func.node
+        func = func.parent
+
+
 def _owner_class(func: _Func) -> ast.ClassDef | None:
     scope: _Func | None = func
     while scope is not None:
@@ -787,13 +792,7 @@ def _is_pool(project: _Project, module: _Module, owner: _Func | None, expr: ast.
         return project.qualify(module, expr.func) in _POOLS
     if not isinstance(expr, ast.Name):
         return False
-    scopes: list[list[ast.stmt]] = [module.tree.body]
-    scope = owner
-    while scope is not None:
-        if not isinstance(scope.node, ast.Lambda):
-            scopes.append(scope.node.body)
-        scope = scope.parent
-    for body in scopes:
+    for body in [module.tree.body, *(scope.body for scope in _scopes(owner))]:
         for stmt in body:
             for node in _own_nodes(stmt):
                 bound: list[tuple[ast.expr | None, ast.expr]] = []
