@@ -111,3 +111,13 @@ def test_no_uwsgi_at_all(tmp_path: Path) -> None:
     files = {"Procfile": "web: gunicorn shop.wsgi\n", "Dockerfile": "RUN pip install uwsgi\n"}
     build_file_tree(tmp_path, files)
     assert scan_uwsgi(tmp_path).launches == ()
+
+
+def test_a_file_without_suffix_is_a_script_only_when_its_first_bytes_are_a_shebang(tmp_path: Path) -> None:
+    command = "uwsgi --socket :3031 --module shop.wsgi\n"
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin/serve").write_bytes(b"#!/bin/sh\n" + command.encode())
+    (tmp_path / "bin/bom").write_bytes(b"\xef\xbb\xbf#!/bin/sh\n" + command.encode())
+    (tmp_path / "bin/notes").write_bytes(command.encode())
+    (tmp_path / "bin/binary").write_bytes(b"\xff\xfe#!/bin/sh\n" + command.encode())
+    assert problems(tmp_path, {}) == [("bin/serve", 2, "script")]

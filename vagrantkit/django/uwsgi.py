@@ -223,8 +223,8 @@ def _read_arguments(args: Sequence[str]) -> tuple[str | None, tuple[str, ...]]:
     return reason, tuple(configs)
 
 
-def _command_source(path: Path) -> str | None:
-    """What kind of command-bearing file ``path`` is, or None."""
+def _command_source(path: Path, text: str | None = None) -> str | None:
+    """What kind of command-bearing file ``path`` is, or None; ``text``: its text when already read."""
     name = path.name
     lower = name.lower()
     if lower.startswith(("dockerfile", "containerfile")) or lower.endswith(".dockerfile"):
@@ -241,7 +241,7 @@ def _command_source(path: Path) -> str | None:
         return "supervisor"
     if name == "Makefile":
         return "Makefile"
-    if path.suffix == "" and _has_shebang(path):
+    if path.suffix == "" and (_has_shebang(path) if text is None else text.startswith("#!")):
         return "script"
     return None
 
@@ -320,7 +320,7 @@ def scan_uwsgi(root: Path) -> UwsgiScan:
             configs.extend(UwsgiLaunch(rel, at, "ini", "[uwsgi]", why) for at, why in _ini_sections(text))
         elif path.suffix in (".yml", ".yaml") and (section := _yaml_section(text)) is not None:
             configs.append(UwsgiLaunch(rel, section[0], "yaml", "uwsgi:", section[1]))
-        source = _command_source(path)
+        source = _command_source(path, text)  # no second open for the shebang
         if source is None:
             continue
         for number, line in _command_lines(source, text):
