@@ -18,7 +18,7 @@ import json
 import re
 import shlex
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from vagrantkit.django.files import project_files, relative
@@ -338,19 +338,10 @@ def scan_uwsgi(root: Path) -> UwsgiScan:
         problems.extend(c for c in configs if c.threads is None and id(c) not in covered)
         # A command that loads a config of the project is judged by that config (reported itself).
         problems.extend(cmd for cmd in commands if cmd.threads is None and not loaded_by(cmd))
-    launches = tuple(sorted([*configs, *commands], key=lambda item: (item.path, item.line)))
     # A command that loads a config turning threads on is fine: resolve that for the caller.
-    resolved = tuple(
-        UwsgiLaunch(
-            cmd.path,
-            cmd.line,
-            cmd.source,
-            cmd.text,
-            cmd.threads or next((f"{c.path}: {c.threads}" for c in loaded_by(cmd) if c.threads), None),
-            cmd.configs,
-        )
-        if cmd in commands
-        else cmd
-        for cmd in launches
-    )
-    return UwsgiScan(resolved, environment, tuple(sorted(problems, key=lambda item: (item.path, item.line))))
+    resolved = [
+        replace(cmd, threads=cmd.threads or next((f"{c.path}: {c.threads}" for c in loaded_by(cmd) if c.threads), None))
+        for cmd in commands
+    ]
+    launches = tuple(sorted([*configs, *resolved], key=lambda item: (item.path, item.line)))
+    return UwsgiScan(launches, environment, tuple(sorted(problems, key=lambda item: (item.path, item.line))))
