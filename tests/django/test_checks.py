@@ -252,3 +252,17 @@ threading.Thread(target=partial(partial(rename, 1), "x")).start()
     assert long_lambda.fix is not None
     assert long_lambda.fix.text.startswith("Have the thread run a function instead of the lambda")
     assert nested.fix is not None and "wrap the body of rename in `try:" in nested.fix.text
+
+
+def test_a_commented_out_provider_does_not_choose_the_share(tmp_path: Path) -> None:
+    vagrantfile = (
+        'Vagrant.configure("2") do |config|\n'
+        '  # config.vm.provider "libvirt" do |lv|\n'
+        '  config.vm.provider "virtualbox" do |vb|\n'
+        "  end\n"
+        "end\n"
+    )
+    root = project(tmp_path, FIXED, Vagrantfile=vagrantfile)
+    reload, _ = run(shared_folder, context(root, mounts="", vagrantfile=tmp_path / "Vagrantfile"))
+    assert reload.status is Status.WARN
+    assert reload.message.startswith("/vagrant is synced into the guest as VirtualBox shared folder (vboxsf)")

@@ -193,7 +193,8 @@ _TWO_PATHS = re.compile(rf"\s*{_STRING}\s*,\s*{_STRING}")
 _OPTION = re.compile(
     rf"""(?:(?P<key>\w+):|:(?P<sym>\w+)\s*=>|{_STRING}\s*=>)\s*(?P<value>{_STRING}|:\w+|true|false|nil|[\w.]+)"""
 )
-_PROVIDER = re.compile(r"""\.vm\.provider\s*\(?\s*[:"']?(\w+)""")
+# Like _SYNCED, only outside comments; a provider given as a variable is captured too (its default share is unknown).
+_PROVIDER = re.compile(r"""^[^#\n]*?\.vm\.provider\s*\(?\s*[:"']?(\w+)""", re.MULTILINE)
 
 
 def _unquote(match: re.Match[str], first: int) -> str:
