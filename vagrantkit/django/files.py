@@ -6,25 +6,9 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-# Folders that hold no project code of the user's own: VCS data, caches, installed packages.
-SKIPPED_DIRS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".svn",
-        ".tox",
-        ".nox",
-        ".venv",
-        "venv",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        "__pycache__",
-        "node_modules",
-        "site-packages",
-        ".vagrant",
-    }
-)
+# Folders that hold no project code of the user's own: caches and installed packages. Hidden folders
+# (.git, .venv, .tox, .mypy_cache, .vagrant, ...) are skipped by their leading dot, so they need no entry.
+SKIPPED_DIRS = frozenset({"venv", "__pycache__", "node_modules", "site-packages"})
 
 
 def project_files(root: Path, wanted: Callable[[Path], bool]) -> Iterator[Path]:
