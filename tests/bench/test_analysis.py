@@ -14,7 +14,7 @@ import pytest
 from rich.console import Console
 
 from tests.bench.conftest import run_runner
-from vagrantkit.bench import report, runner
+from vagrantkit.bench import core, report, runner, stats
 from vagrantkit.bench.core import BenchStatus, analyze, recommend
 from vagrantkit.errors import InvalidValue, VagrantkitError
 
@@ -166,3 +166,51 @@ def test_a_failed_run_keeps_its_samples_and_exits_1() -> None:
     assert result.status is BenchStatus.FAILED and result.exit_code == 1
     assert result.errors == ("OSError: [Errno 28] No space left on device",)
     assert result.row("stat") is not None
+
+
+def _doc(ns: dict[str, list[int]], baseline: str) -> dict[str, Any]:
+    mount = {"point": "/m", "source": "src", "fs_type": "tmpfs", "options": "rw"}
+    return {
+        "schema": runner.SCHEMA,
+        "status": "ok",
+        "params": {"ops": ["stat", "create"], "baseline": baseline},
+        "environment": {},
+        "targets": [
+            {"label": label, "path": "/" + label, "baseline": label == baseline, "mount": mount} for label in ns
+        ],
+        "results": {
+            label: {
+                op: {"count": 10, "unit": "file", "ns": [v * k for v in values]}
+                for op, k in (("stat", 1), ("create", 3))
+            }
+            for label, values in ns.items()
+        },
+    }
+
+
+def test_the_chosen_baseline_is_the_one_target_marked_as_baseline() -> None:
+    doc = _doc({"disk": [100, 110, 105, 98, 120], "nfs": [300, 310, 290, 305, 330]}, baseline="disk")
+    for chosen in ("disk", "nfs"):
+        result = core.analyze(doc, baseline=chosen)
+        assert [(t.label, t.baseline) for t in result.targets] == [("disk", chosen == "disk"), ("nfs", chosen == "nfs")]
+        assert all(
+            (t.fs_type, t.mount_point, t.mount_options, t.mount_source) == ("tmpfs", "/m", "rw", "src")
+            for t in result.targets
+        )
+
+
+def test_the_recommendation_reuses_the_ratios_to_the_baseline(monkeypatch: pytest.MonkeyPatch) -> None:
+    doc = _doc({"disk": [100, 110, 105, 98, 120], "nfs": [300, 310, 290, 305, 330]}, baseline="disk")
+    expected = core.analyze(doc)
+    for row in expected.rows:  # what makes the reuse exact: a stored ratio is the same draw done again
+        disk, nfs = row.cell("disk"), row.cell("nfs")
+        assert disk and nfs and nfs.ratio == stats.ratio(nfs.ns, disk.ns)
+    calls: list[int] = []
+    monkeypatch.setattr(core, "ratio", lambda *a, **k: (calls.append(1), stats.ratio(*a, **k))[1])
+    result = core.analyze(doc)
+    assert len(calls) == len(result.rows)  # one per operation in analyze; none again in recommend
+    assert (
+        result.recommendation
+        == expected.recommendation
+        == "nfs is 2.9x slower than disk for stat; writes are 2.9x slower."
+    )

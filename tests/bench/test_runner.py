@@ -16,6 +16,7 @@ import pytest
 from tests.bench.conftest import RUNNER, fs_type, interrupt_when, run_runner, scratch_left
 from tests.conftest import need
 from vagrantkit.bench import runner
+from vagrantkit.bench.targets import parse_local
 from vagrantkit.runner import run
 
 TINY = ["--size", "30", "--reps", "2", "--warmup", "1"]
@@ -238,3 +239,50 @@ def test_mount_of_picks_the_longest_mount_point_and_unescapes_spaces() -> None:
     assert deeper is not None and deeper["fs_type"] == "9p"
     root = runner.mount_of("/vagrantfoo", mounts)
     assert root is not None and root["fs_type"] == "ext4"
+
+
+def test_write_operations_use_the_same_names_on_every_repetition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = runner.parse_args([str(tmp_path), "--size", "10", "--id", "t"])
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    ws = runner.Workspace(config, str(scratch))
+    ws.prepare(build=True)
+    new = scratch / "work" / "new"
+    n = config.write_count
+
+    def step(op: str) -> int:
+        ws.before(op)
+        return int(getattr(ws, "op_" + op)())
+
+    def names(suffix: str = "") -> list[str]:
+        return sorted(f"f{i}{suffix}" for i in range(n))
+
+    for _ in range(2):  # a second round: create's names are untouched by the renames before it
+        assert step("create") == n
+        assert sorted(os.listdir(new)) == names()
+        assert step("append") == n
+        assert step("rename") == n
+        assert sorted(os.listdir(new)) == names(".r")
+        assert step("rename") == n  # each rename adds ".r" again, as it always did
+        assert sorted(os.listdir(new)) == names(".r.r")
+        assert all(os.path.getsize(new / name) == runner.WRITE_BYTES + runner.APPEND_BYTES for name in names(".r.r"))
+        assert step("delete") == n
+        assert os.listdir(new) == []
+
+    made: list[str] = []
+    mkdir = os.mkdir
+    monkeypatch.setattr(os, "mkdir", lambda path, *a, **k: (made.append(path), mkdir(path, *a, **k))[1])
+    for _ in range(2):
+        assert step("mkdir_rmdir") == n
+    assert made == [str(scratch / "work" / "dirs" / f"d{i}") for i in range(n)] * 2
+    assert os.listdir(scratch / "work" / "dirs") == []
+
+
+def test_host_and_runner_derive_the_same_label_for_a_bare_path(tmp_path: Path) -> None:
+    folder = tmp_path / ("my share (1)" + "x" * 50)
+    folder.mkdir()
+    (target,), _ = parse_local([str(folder)], None)
+    assert target.label == runner._split_target(str(folder))[0] == ("my_share__1_" + "x" * 50)[:40]
+    assert runner._split_target(target.argument()) == (target.label, str(folder))

@@ -16,6 +16,7 @@ from vagrantkit.django.sharedfolder import (
     host_share,
     mount_of,
     parse_mounts,
+    providers,
     read_proc_mounts,
     synced_folders,
 )
@@ -149,3 +150,23 @@ def test_a_real_fuse_mount_with_a_space_is_found_in_the_real_mount_table(tmp_pat
         assert mount is not None and (mount.mount_point, mount.fstype) == (str(point.resolve()), "fuse")
         # A FUSE folder on this machine is not a folder shared by a host.
         assert guest_share(point / "app", environ={}) is None
+
+
+def test_a_commented_out_provider_is_not_the_provider(tmp_path: Path) -> None:
+    vagrantfile = (
+        'Vagrant.configure("2") do |config|\n'
+        '  # config.vm.provider "libvirt" do |lv|\n'
+        '  config.vm.provider "virtualbox" do |vb|  # was: config.vm.provider :libvirt\n'
+        "  end\n"
+        "end\n"
+    )
+    build_file_tree(tmp_path, {"Vagrantfile": vagrantfile})
+    assert providers(vagrantfile) == ["virtualbox"]
+    found = host_share(tmp_path, tmp_path / "Vagrantfile")
+    assert found is not None and (found.fstype, found.guest_path) == ("virtualbox", "/vagrant")
+
+
+def test_a_provider_given_as_a_variable_leaves_the_share_unknown(tmp_path: Path) -> None:
+    vagrantfile = 'Vagrant.configure("2") do |config|\n  config.vm.provider provider_name do |p|\n  end\nend\n'
+    build_file_tree(tmp_path, {"Vagrantfile": vagrantfile})
+    assert host_share(tmp_path, tmp_path / "Vagrantfile") is None
