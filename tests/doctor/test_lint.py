@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import need
 from vagrantkit.doctor.lint import code_part, lint, parse
 from vagrantkit.doctor.model import Status
+from vagrantkit.runner import run
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mistakes.Vagrantfile"
 GOLDEN = Path(__file__).parents[1] / "golden"
@@ -230,3 +232,20 @@ def test_mount_options_are_read_as_vagrant_joins_them() -> None:
         ),
         (7, "nfs-udp", '  config.vm.synced_folder "g", "/h", type: "nfs", nfs_udp: false, mount_options: ["nolock"]'),
     ]
+
+
+def test_a_corrected_mount_options_line_is_ruby_that_reads_back_the_kept_options() -> None:
+    # Single quotes keep `#{` and `"` literal; the corrected list must not turn them into code or broken strings.
+    kept = ["x#{1+1}", 'context="system_u:object_r:httpd_sys_content_t:s0"', "nolock"]
+    written = "[" + ", ".join(f"'{o}'" for o in ["udp", *kept]) + "]"
+    text = (
+        'Vagrant.configure("2") do |config|\n'
+        '  config.vm.network "private_network", type: "dhcp"\n'
+        f'  config.vm.synced_folder ".", "/vagrant", type: "nfs", nfs_udp: false, mount_options: {written}\n'
+        "end\n"
+    )
+    (finding,) = [f for f in lint(text, windows_host=False) if f.rule == "nfs-udp"]
+    corrected = finding.corrected.split("mount_options: ", 1)[1]
+    done = run([need("ruby"), "-e", f'print({corrected}.join("\\n"))'], timeout=30)
+    assert done.ok, done.stderr
+    assert done.stdout.split("\n") == kept

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from vagrantkit.doctor.model import Status
-from vagrantkit.render.options import UDP_REFUSED
+from vagrantkit.render.options import UDP_OPTIONS, UDP_REFUSED
+from vagrantkit.render.ruby import ruby_literal
 
 CURLY = {"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"}
 
@@ -58,6 +59,13 @@ class SyncedFolder:
     @property
     def disabled(self) -> bool:
         return self.options.get("disabled", "").strip() == "true"
+
+    def line_with(self, *names: str) -> tuple[int, str]:
+        """(index, text) of the statement's first line setting one of the options ``names``; else its first line."""
+        return next(
+            ((k, t) for k, t in enumerate(self.lines) if any(_OPT[n].search(code_part(t)) for n in names)),
+            (0, self.lines[0]),
+        )
 
     @property
     def mount_options(self) -> list[str] | None:
@@ -230,10 +238,6 @@ def _remove_option(line: str, name: str) -> str:
     return fixed if fixed.strip() else "(delete this line)"
 
 
-def _ruby_list(items: list[str]) -> str:
-    return "[" + ", ".join(f'"{i}"' for i in items) + "]"
-
-
 def _implicit_udp(folder: SyncedFolder) -> LintFinding | None:
     """An NFSv3 folder that leaves ``nfs_udp`` unset mounts over UDP.
 
@@ -244,14 +248,7 @@ def _implicit_udp(folder: SyncedFolder) -> LintFinding | None:
     options = folder.mount_options or []
     if "nfs_udp" in folder.options or version.startswith("4") or {"tcp", "proto=tcp"} & set(options):
         return None
-    k, line = next(
-        (
-            (k, t)
-            for k, t in enumerate(folder.lines)
-            if _OPT["type"].search(code_part(t)) or _OPT["nfs"].search(code_part(t))
-        ),
-        (0, folder.lines[0]),
-    )
+    k, line = folder.line_with("type", "nfs")
     option = _OPT["type"] if _OPT["type"].search(code_part(line)) else _OPT["nfs"]
     m = option.search(line)
     corrected = line if m is None else line[: m.end()] + ", nfs_udp: false" + line[m.end() :]
@@ -266,16 +263,18 @@ def _implicit_udp(folder: SyncedFolder) -> LintFinding | None:
     )
 
 
-def lint(text: str, *, windows_host: bool) -> list[LintFinding]:
+def lint(text: str, *, windows_host: bool, facts: VagrantfileFacts | None = None) -> list[LintFinding]:
     """Every known mistake in a Vagrantfile, in line order.
 
     Args:
         text: The Vagrantfile.
         windows_host: The host is Windows (WinNFSd serves NFS: version 3 only, no lock manager).
+        facts: ``parse(text)``, when the caller has it already.
     """
     lines = text.splitlines()
     code = [code_part(line) for line in lines]
-    facts = parse(text)
+    if facts is None:
+        facts = parse(text)
     var = _configure_var(code)
     found: list[LintFinding] = []
 
@@ -396,12 +395,9 @@ def lint(text: str, *, windows_host: bool) -> list[LintFinding]:
                     )
         options = folder.mount_options
         if options is not None:
-            k, opt_line = next(
-                ((k, t) for k, t in enumerate(folder.lines) if _OPT["mount_options"].search(code_part(t))),
-                (0, first),
-            )
+            k, opt_line = folder.line_with("mount_options")
             number = folder.line + k
-            udp = [o for o in options if o in ("udp", "proto=udp")]
+            udp = [o for o in options if o in UDP_OPTIONS]
             kept = [o for o in options if o not in udp]
             if udp:
                 found.append(
@@ -412,7 +408,7 @@ def lint(text: str, *, windows_host: bool) -> list[LintFinding]:
                         f"`{udp[0]}` in mount_options: NFS over UDP",
                         f"Use TCP: {UDP_REFUSED}.",
                         opt_line,
-                        _set_option(opt_line, "mount_options", _ruby_list(kept)),
+                        _set_option(opt_line, "mount_options", ruby_literal(kept)),
                     )
                 )
             if windows_host:
@@ -427,7 +423,7 @@ def lint(text: str, *, windows_host: bool) -> list[LintFinding]:
                             f"`{bad[0]}` in mount_options on a Windows host",
                             "WinNFSd speaks NFS version 3 only.",
                             opt_line,
-                            _set_option(opt_line, "mount_options", _ruby_list(kept)),
+                            _set_option(opt_line, "mount_options", ruby_literal(kept)),
                         )
                     )
             if "nolock" not in kept and not any(o.startswith("local_lock=") for o in kept):
@@ -443,7 +439,7 @@ def lint(text: str, *, windows_host: bool) -> list[LintFinding]:
                         "(SQLite, pip, git). Custom mount_options replace the `nolock` Vagrant adds on Windows"
                         + ("." if windows_host else "; this Vagrantfile breaks on Windows hosts."),
                         opt_line,
-                        _set_option(opt_line, "mount_options", _ruby_list(["nolock", *kept])),
+                        _set_option(opt_line, "mount_options", ruby_literal(["nolock", *kept])),
                     )
                 )
     return sorted(found, key=lambda f: f.line)

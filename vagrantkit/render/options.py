@@ -169,6 +169,7 @@ def validate(options: InitOptions) -> InitOptions:
 
 #: Why NFS must go over TCP; said the same way by init's warning and doctor's findings.
 UDP_REFUSED = "guests with nfs-utils >= 2.1.2 (Ubuntu 22.04+, Debian 12) refuse NFS over UDP"
+UDP_OPTIONS = ("udp", "proto=udp")  # the mount options that ask for it
 
 
 def warnings_for(options: InitOptions) -> list[str]:
@@ -179,7 +180,7 @@ def warnings_for(options: InitOptions) -> list[str]:
             "mount options without 'nolock': WinNFSd (Windows hosts) has no lock manager, "
             "so file locks in the guest will hang."
         )
-    if any(o in ("udp", "proto=udp") for o in options.mount_options):
+    if any(o in UDP_OPTIONS for o in options.mount_options):
         found.append(f"'udp' in mount options: {UDP_REFUSED}.")
     if any(o.startswith(("vers=", "nfsvers=")) for o in options.mount_options):
         found.append("set the NFS version with --nfs-version, not a 'vers=' mount option.")
