@@ -170,10 +170,19 @@ class Host(abc.ABC):
         if self.os is OS.MACOS:
             return f"macOS {self.version}"
         if self.os is OS.LINUX:
-            pretty = _os_release(self.read_text("/etc/os-release") or "").get("PRETTY_NAME", "Linux")
+            pretty = self.os_release().get("PRETTY_NAME", "Linux")
             wsl = f", WSL {self.wsl}" if self.wsl else ""
             return f"{pretty} (kernel {self.release}{wsl})"
         return f"{self.system} {self.release}"
+
+    def os_release(self) -> dict[str, str]:
+        """The keys and values of a Linux host's /etc/os-release (empty when there is none)."""
+        values = {}
+        for line in (self.read_text("/etc/os-release") or "").splitlines():
+            key, sep, value = line.partition("=")
+            if sep:
+                values[key.strip()] = value.strip().strip('"')
+        return values
 
     def which(self, name: str) -> str | None:
         """Find ``name`` on the host's PATH (with PATHEXT on Windows), like ``shutil.which``."""
@@ -213,15 +222,6 @@ class Host(abc.ABC):
             if len(parts) == 3 and parts[0].lower() == name.lower() and parts[1].startswith("REG_"):
                 return parts[2].strip()
         return None
-
-
-def _os_release(text: str) -> dict[str, str]:
-    values = {}
-    for line in text.splitlines():
-        key, sep, value = line.partition("=")
-        if sep:
-            values[key.strip()] = value.strip().strip('"')
-    return values
 
 
 class LocalHost(Host):

@@ -35,8 +35,8 @@ def uses_nfs(ctx: DoctorContext) -> bool | None:
 
 def linux_family(host: Host) -> str:
     """``debian``, ``fedora``, ``arch``, ``suse`` or ``other``, from /etc/os-release ID and ID_LIKE."""
-    text = host.read_text("/etc/os-release") or ""
-    ids = " ".join(re.findall(r"^(?:ID|ID_LIKE)=\"?([^\"\n]*)", text, re.M)).split()
+    release = host.os_release()
+    ids = f"{release.get('ID', '')} {release.get('ID_LIKE', '')}".split()
     for family, names in (
         ("debian", {"debian", "ubuntu"}),
         ("fedora", {"fedora", "rhel", "centos"}),
