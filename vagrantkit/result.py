@@ -21,7 +21,7 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, PurePath):
         return str(value)
     if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
+        return {str(to_jsonable(k)): to_jsonable(v) for k, v in value.items()}  # an enum key: its value
     if isinstance(value, (list, tuple)):
         return [to_jsonable(v) for v in value]
     return value

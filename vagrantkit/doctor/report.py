@@ -15,7 +15,7 @@ from rich.text import Text
 
 from vagrantkit.doctor.core import DoctorResult
 from vagrantkit.doctor.model import Category, Check, CheckResult, Status
-from vagrantkit.result import envelope, to_jsonable
+from vagrantkit.result import envelope
 
 FIXED_WIDTH = 100
 MARKS = {Status.PASS: "✓", Status.WARN: "!", Status.FAIL: "✗", Status.SKIP: "-"}
@@ -140,12 +140,12 @@ def render_list(checks: Sequence[Check]) -> str:
 def to_data(result: DoctorResult) -> dict[str, Any]:
     """``data`` of the JSON envelope: the host, the paths, the summary and every check result."""
     return {
-        "host": to_jsonable(result.host),
-        "project": str(result.project),
-        "vagrantfile": None if result.vagrantfile is None else str(result.vagrantfile),
-        "django_path": None if result.django_path is None else str(result.django_path),
-        "summary": {s.value: n for s, n in result.counts().items()},
-        "checks": [to_jsonable(c) for c in result.checks],
+        "host": result.host,
+        "project": result.project,
+        "vagrantfile": result.vagrantfile,
+        "django_path": result.django_path,
+        "summary": result.counts(),
+        "checks": result.checks,
     }
 
 
