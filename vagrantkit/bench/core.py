@@ -14,9 +14,10 @@ from typing import Any
 
 from vagrantkit.bench import runner as bench_runner
 from vagrantkit.bench.stats import OpStats, Ratio, compare, ratio, slower_or_faster, summarize
-from vagrantkit.bench.targets import Kind, Target, kind_of, parse_local
+from vagrantkit.bench.targets import Target, parse_local
 from vagrantkit.bench.transport import LocalTransport, Progress, Transport
 from vagrantkit.errors import InvalidValue, VagrantkitError
+from vagrantkit.filesystems import Kind, kind_of
 
 MIN_REPS = 5
 # Which operation speaks for "everyday speed" in the recommendation, best first.

@@ -18,9 +18,10 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from vagrantkit.bench import runner as bench_runner
-from vagrantkit.bench.targets import Kind, Target, kind_of
+from vagrantkit.bench.targets import Target
 from vagrantkit.bench.transport import Transport, VagrantTransport
 from vagrantkit.errors import VagrantkitError
+from vagrantkit.filesystems import Kind, kind_of
 
 if TYPE_CHECKING:
     from vagrantkit.bench.core import BenchOptions, BenchResult

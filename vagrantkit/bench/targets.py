@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,39 +10,6 @@ from vagrantkit.bench.runner import LABEL, safe_label  # the runner accepts a la
 from vagrantkit.errors import InvalidValue
 
 LABEL_RULE = "1-40 letters, digits, '_', '.', '+' or '-', starting with a letter or digit"
-
-
-class Kind(str, enum.Enum):
-    """What sort of folder a target is, from its file-system type."""
-
-    DISK = "disk"
-    MEMORY = "memory"
-    NFS = "nfs"
-    HYPERVISOR = "hypervisor share"
-    FUSE = "fuse"
-    NETWORK = "network share"
-    UNKNOWN = "unknown"
-
-
-_KINDS = {
-    Kind.DISK: ("ext2", "ext3", "ext4", "xfs", "btrfs", "zfs", "f2fs", "apfs", "hfs", "ntfs", "refs", "overlay"),
-    Kind.MEMORY: ("tmpfs", "ramfs"),
-    Kind.NFS: ("nfs", "nfs4"),
-    Kind.HYPERVISOR: ("vboxsf", "9p", "virtiofs", "prl_fs", "vmhgfs", "fuse.vmhgfs-fuse"),
-    Kind.NETWORK: ("cifs", "smb3", "smbfs"),
-}
-
-
-def kind_of(fs_type: str | None) -> Kind:
-    """Classify a file-system type as /proc/mounts names it (``ext4``, ``fuse.bindfs``, ``vboxsf``...)."""
-    if not fs_type:
-        return Kind.UNKNOWN
-    for kind, names in _KINDS.items():
-        if fs_type in names:
-            return kind
-    if fs_type == "fuse" or fs_type.startswith(("fuse.", "fuseblk")):
-        return Kind.FUSE
-    return Kind.UNKNOWN
 
 
 @dataclass(frozen=True)

@@ -23,20 +23,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-# Filesystem types of folders shared from a host into a guest, with the name users know them by.
-SHARE_FILESYSTEMS: Mapping[str, str] = {
-    "vboxsf": "VirtualBox shared folder (vboxsf)",
-    "nfs": "NFS",
-    "nfs4": "NFS",
-    "9p": "9p (virtio-9p) share",
-    "virtiofs": "virtiofs share",
-    "cifs": "SMB share (cifs)",
-    "smb3": "SMB share",
-    "vmhgfs": "VMware shared folder (hgfs)",
-    "fuse.vmhgfs-fuse": "VMware shared folder (hgfs)",
-    "prl_fs": "Parallels shared folder",
-    "fuse.sshfs": "sshfs mount",
-}
+from vagrantkit.filesystems import SHARE_NAMES
+
 # Vagrant synced-folder types that share (rather than copy, like rsync) the host's folder.
 SHARING_TYPES: Mapping[str, str] = {
     "virtualbox": "VirtualBox shared folder (vboxsf)",
@@ -167,7 +155,7 @@ def guest_share(
     mounts = parse_mounts(text)
     resolved = PurePosixPath(project.resolve().as_posix())
     mount = mount_of(resolved, mounts)
-    if mount is None or mount.fstype not in SHARE_FILESYSTEMS:
+    if mount is None or mount.fstype not in SHARE_NAMES:
         return None
     env = os.environ if environ is None else environ
     prefix = env.get("PYTHONPYCACHEPREFIX") or None
@@ -177,7 +165,7 @@ def guest_share(
     return SharedProject(
         side=Side.GUEST,
         fstype=mount.fstype,
-        kind=SHARE_FILESYSTEMS[mount.fstype],
+        kind=SHARE_NAMES[mount.fstype],
         where=f"{mount.device} on {mount.mount_point}",
         guest_path=str(resolved),
         pycache_prefix=prefix,
