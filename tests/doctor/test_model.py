@@ -9,21 +9,25 @@ from pathlib import Path
 
 import pytest
 
-from tests.doctor.fakes import linux_host
+from tests.doctor.fakes import linux_host, macos_host, windows_host
 from vagrantkit.doctor import model
 from vagrantkit.doctor.core import run_doctor, select_checks
 from vagrantkit.doctor.model import (
     CHECK_MODULES,
+    UNIX_ONLY,
+    WINDOWS_ONLY,
     Category,
     Check,
     DoctorContext,
     Finding,
     Fix,
+    OnlyOn,
     Status,
     iter_results,
     load_checks,
 )
 from vagrantkit.errors import InvalidValue
+from vagrantkit.host import OS
 
 
 @pytest.fixture
@@ -85,6 +89,50 @@ def test_a_check_that_raises_is_a_fail_saying_so_with_the_traceback_only_when_ve
     assert q.fix is not None and q.fix.commands == ("vagrantkit doctor -v host.zz-broken",)
     assert v.details[0] == "Traceback (most recent call last):" and "KeyError: 'oops'" in v.details[-1]
     assert quiet.exit_code == 1
+
+
+def test_a_check_for_some_host_oses_is_skipped_elsewhere_without_being_called(
+    scratch_check: list[str], tmp_path: Path
+) -> None:
+    calls: list[str] = []
+
+    @model.check("host.zz-windows", "Windows", Category.HOST, only=WINDOWS_ONLY)
+    def on_windows(ctx: DoctorContext) -> Finding:
+        calls.append(ctx.host.os.value)
+        return Finding.passed("ran")
+
+    @model.check("host.zz-unix", "Unix", Category.HOST, only=UNIX_ONLY)
+    def on_unix(ctx: DoctorContext) -> Finding:
+        calls.append(ctx.host.os.value)
+        return Finding.passed("ran")
+
+    scratch_check.extend(["host.zz-windows", "host.zz-unix"])
+    seen = {}
+    for host in (windows_host(), linux_host(), macos_host()):
+        result = run_doctor(host=host, cwd=tmp_path, only=["host.zz-windows", "host.zz-unix"])
+        seen[host.os.value] = [(c.id, c.status, c.message) for c in result.checks]
+    assert seen == {
+        "windows": [
+            ("host.zz-windows", Status.PASS, "ran"),
+            ("host.zz-unix", Status.SKIP, "macOS and Linux hosts only"),
+        ],
+        "linux": [
+            ("host.zz-windows", Status.SKIP, "Windows hosts only"),
+            ("host.zz-unix", Status.PASS, "ran"),
+        ],
+        "macos": [
+            ("host.zz-windows", Status.SKIP, "Windows hosts only"),
+            ("host.zz-unix", Status.PASS, "ran"),
+        ],
+    }
+    assert calls == ["windows", "linux", "macos"]
+
+
+def test_the_registry_keeps_each_checks_host_oses() -> None:
+    by_id = {c.id: c.only for c in load_checks()}
+    assert by_id["nfs.winnfsd-plugin"] == WINDOWS_ONLY and by_id["nfs.server"] == UNIX_ONLY
+    assert by_id["provider.hyperv"] == OnlyOn(frozenset({OS.WINDOWS}), "Windows only")
+    assert by_id["host.os"] is None and by_id["vagrantfile.lint"] is None
 
 
 def test_registering_two_functions_under_one_id_is_refused(scratch_check: list[str]) -> None:

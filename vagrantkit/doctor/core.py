@@ -126,6 +126,8 @@ def _crashed(check: Check, exc: BaseException, verbose: bool) -> Finding:
 
 
 def _run_one(check: Check, ctx: DoctorContext) -> list[CheckResult]:
+    if (skip := check.skipped_on(ctx.host)) is not None:
+        return list(iter_results(check, [skip]))
     try:
         findings = findings_of(check.function(ctx))
     except Exception as exc:  # a crashing check is reported, never fatal (flutter's ValidationResult.crash)

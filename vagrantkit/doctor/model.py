@@ -24,7 +24,9 @@ Rules:
   seam, faked in tests) and Vagrant through the cached facts ``ctx.vagrant_version()``,
   ``ctx.plugins()``, ``ctx.validate()``; cache your own expensive facts with ``ctx.cached``.
 - Every WARN and FAIL carries a :class:`Fix`: prose plus the exact command(s) to run.
-- Return ``Finding.skip(reason)`` when the check does not apply to this host or project.
+- A check for some host OSes names them at registration, with the message that skips it
+  elsewhere: ``@check(..., only=WINDOWS_ONLY)`` (or ``UNIX_ONLY``, or your own :class:`OnlyOn`).
+  Otherwise return ``Finding.skip(reason)`` when the check does not apply to this host or project.
 - A check that raises is reported as a FAIL saying the check itself broke (the traceback is
   shown with ``-v``); do not catch everything yourself.
 
@@ -54,7 +56,7 @@ from pathlib import Path
 from typing import Any, TypeVar, Union
 
 from vagrantkit.errors import CommandError
-from vagrantkit.host import Host
+from vagrantkit.host import OS, Host
 from vagrantkit.runner import Completed
 from vagrantkit.vagrant_adapter import Plugin, VagrantAdapter
 
@@ -147,6 +149,18 @@ class CheckResult:
     fix: Fix | None = None
 
 
+@dataclass(frozen=True)
+class OnlyOn:
+    """The host OSes a check applies to, and the message that skips it on the others."""
+
+    oses: frozenset[OS]
+    skip: str
+
+
+WINDOWS_ONLY = OnlyOn(frozenset({OS.WINDOWS}), "Windows hosts only")
+UNIX_ONLY = OnlyOn(frozenset({OS.LINUX, OS.MACOS}), "macOS and Linux hosts only")
+
+
 CheckOutcome = Union[Finding, Iterable[Finding]]
 CheckFunction = Callable[["DoctorContext"], CheckOutcome]
 
@@ -159,6 +173,13 @@ class Check:
     title: str
     category: Category
     function: CheckFunction = field(repr=False, compare=False)
+    only: OnlyOn | None = None  # None: every host
+
+    def skipped_on(self, host: Host) -> Finding | None:
+        """The SKIP this check gets on ``host`` without being called, or None when it applies."""
+        if self.only is None or host.os in self.only.oses:
+            return None
+        return Finding.skip(self.only.skip)
 
 
 REGISTRY: dict[str, Check] = {}
@@ -178,14 +199,20 @@ CHECK_MODULES = (
 OPTIONAL_MODULES = frozenset({"vagrantkit.doctor.checks.django"})
 
 
-def check(id: str, title: str, category: Category) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a check function under ``id`` (unique), with a title and a category."""
+def check(
+    id: str, title: str, category: Category, *, only: OnlyOn | None = None
+) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check function under ``id`` (unique), with a title and a category.
+
+    With ``only``, the check runs on those host OSes alone; the runner reports the others as
+    ``Finding.skip(only.skip)`` without calling it.
+    """
 
     def register(function: CheckFunction) -> CheckFunction:
         existing = REGISTRY.get(id)
         if existing is not None and existing.function is not function:
             raise ValueError(f"two doctor checks use the id {id!r}")
-        REGISTRY[id] = Check(id, title, category, function)
+        REGISTRY[id] = Check(id, title, category, function, only)
         return function
 
     return register

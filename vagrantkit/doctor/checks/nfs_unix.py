@@ -10,7 +10,7 @@ through sudo unless the sudoers lines below let them run without a password.
 from __future__ import annotations
 
 from vagrantkit.doctor.checks.common import WINNFSD, install_command, linux_family
-from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, check
+from vagrantkit.doctor.model import UNIX_ONLY, Category, DoctorContext, Finding, Fix, OnlyOn, check
 from vagrantkit.host import OS
 
 EXPORTS = "/etc/exports"
@@ -40,12 +40,6 @@ LINUX_COMMANDS = (
 MACOS_COMMANDS = (("/usr/bin/tee", "-a", "/etc/exports"), ("/sbin/nfsd", "restart"))
 
 
-def _unix_only(ctx: DoctorContext) -> Finding | None:
-    if ctx.host.os in (OS.LINUX, OS.MACOS):
-        return None
-    return Finding.skip("macOS and Linux hosts only")
-
-
 def find_exportfs(ctx: DoctorContext) -> str | None:
     """exportfs on PATH or in the sbin folders (often not on a user's PATH)."""
     found = ctx.host.which("exportfs")
@@ -54,10 +48,8 @@ def find_exportfs(ctx: DoctorContext) -> str | None:
     return next((p for p in ("/usr/sbin/exportfs", "/sbin/exportfs") if ctx.host.is_file(p)), None)
 
 
-@check("nfs.server", "NFS server", Category.NFS)
+@check("nfs.server", "NFS server", Category.NFS, only=UNIX_ONLY)
 def nfs_server(ctx: DoctorContext) -> Finding:
-    if (skip := _unix_only(ctx)) is not None:
-        return skip
     host = ctx.host
     if host.os is OS.MACOS:
         if host.which("nfsd") or host.is_file("/sbin/nfsd"):
@@ -101,10 +93,8 @@ def nfs_server(ctx: DoctorContext) -> Finding:
     return Finding.passed(f"kernel NFS server ({exportfs})")
 
 
-@check("nfs.exports", "/etc/exports", Category.NFS)
+@check("nfs.exports", "/etc/exports", Category.NFS, only=UNIX_ONLY)
 def exports_file(ctx: DoctorContext) -> Finding:
-    if (skip := _unix_only(ctx)) is not None:
-        return skip
     if ctx.host.is_file(EXPORTS):
         text = ctx.host.read_text(EXPORTS)
         if text is None:
@@ -128,10 +118,8 @@ def sudoers_lines(ctx: DoctorContext) -> tuple[str, ...]:
     return tuple(line.format(group=group) for line in LINUX_SUDOERS)
 
 
-@check("nfs.sudoers", "Password-less sudo for NFS", Category.NFS)
+@check("nfs.sudoers", "Password-less sudo for NFS", Category.NFS, only=UNIX_ONLY)
 def sudoers(ctx: DoctorContext) -> Finding:
-    if (skip := _unix_only(ctx)) is not None:
-        return skip
     if ctx.host.uid == 0:
         return Finding.passed("running as root: Vagrant needs no sudo")
     if ctx.host.which("sudo") is None:
@@ -164,10 +152,13 @@ def sudoers(ctx: DoctorContext) -> Finding:
     )
 
 
-@check("nfs.winnfsd-unix", "vagrant-winnfsd on macOS/Linux", Category.NFS)
+@check(
+    "nfs.winnfsd-unix",
+    "vagrant-winnfsd on macOS/Linux",
+    Category.NFS,
+    only=OnlyOn(frozenset(OS) - {OS.WINDOWS}, "not a macOS/Linux host"),
+)
 def winnfsd_on_unix(ctx: DoctorContext) -> Finding:
-    if ctx.host.is_windows:
-        return Finding.skip("not a macOS/Linux host")
     installed = ctx.has_plugin(WINNFSD)
     if installed is None:
         return Finding.skip("Vagrant's plugins are unknown")
@@ -186,12 +177,11 @@ def winnfsd_on_unix(ctx: DoctorContext) -> Finding:
 # macOS (10.15+) privacy protection: nfsd cannot read these folders of the home directory unless
 # it has Full Disk Access; the export then fails with "does not exist" although the folder is there.
 PROTECTED_HOME_FOLDERS = ("Desktop", "Documents", "Downloads")
+MACOS_ONLY = OnlyOn(frozenset({OS.MACOS}), "macOS hosts only")
 
 
-@check("nfs.macos-privacy", "macOS privacy folders", Category.NFS)
+@check("nfs.macos-privacy", "macOS privacy folders", Category.NFS, only=MACOS_ONLY)
 def macos_privacy(ctx: DoctorContext) -> Finding:
-    if ctx.host.os is not OS.MACOS:
-        return Finding.skip("macOS hosts only")
     home = ctx.host.home()
     project = ctx.project.as_posix()
     hit = next(

@@ -15,7 +15,7 @@ import re
 
 from vagrantkit.doctor.checks.common import WINNFSD, uses_nfs, version_tuple
 from vagrantkit.doctor.checks.provider import virtualbox
-from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, check
+from vagrantkit.doctor.model import WINDOWS_ONLY, Category, DoctorContext, Finding, Fix, check
 
 PORTS = {111: "portmap", 1058: "mount", 2049: "nfs"}
 INSTALL = "vagrant plugin install vagrant-winnfsd"
@@ -25,10 +25,6 @@ NFS_ENFORCED = (2, 2, 10)
 # Beyond this many export blocks the file is no longer what one project needs (pruning failed).
 NFSPATHS_MAX_BLOCKS = 10
 NFSPATHS_MAX_BYTES = 16 * 1024
-
-
-def _windows_only(ctx: DoctorContext) -> Finding | None:
-    return None if ctx.host.is_windows else Finding.skip("Windows hosts only")
 
 
 def plugin_version(ctx: DoctorContext) -> str | None:
@@ -112,10 +108,8 @@ def firewall_rules(ctx: DoctorContext, name: str) -> list[dict[str, str]] | None
     return ctx.cached(f"netsh:{name}", compute)
 
 
-@check("nfs.winnfsd-plugin", "vagrant-winnfsd plugin", Category.NFS)
+@check("nfs.winnfsd-plugin", "vagrant-winnfsd plugin", Category.NFS, only=WINDOWS_ONLY)
 def winnfsd_plugin(ctx: DoctorContext) -> Finding:
-    if (skip := _windows_only(ctx)) is not None:
-        return skip
     version = ctx.vagrant_version()
     if version is None:
         return Finding.skip("Vagrant is not installed")
@@ -138,10 +132,8 @@ def winnfsd_plugin(ctx: DoctorContext) -> Finding:
     return Finding.fail(message, fix=fix) if version_tuple(version) >= NFS_ENFORCED else Finding.warn(message, fix=fix)
 
 
-@check("nfs.winnfsd-exe", "WinNFSd executable", Category.NFS)
+@check("nfs.winnfsd-exe", "WinNFSd executable", Category.NFS, only=WINDOWS_ONLY)
 def winnfsd_executable(ctx: DoctorContext) -> Finding:
-    if (skip := _windows_only(ctx)) is not None:
-        return skip
     exe = winnfsd_exe(ctx)
     pattern = ctx.host.vagrant_home() / "gems" / "*" / "gems" / "vagrant-winnfsd-*" / "bin" / "winnfsd.exe"
     if exe is not None:
@@ -164,10 +156,8 @@ def rule_name(ctx: DoctorContext) -> str | None:
     return f"VagrantWinNFSd-{version}" if version else None
 
 
-@check("nfs.winnfsd-firewall", "WinNFSd firewall rule", Category.NFS)
+@check("nfs.winnfsd-firewall", "WinNFSd firewall rule", Category.NFS, only=WINDOWS_ONLY)
 def winnfsd_firewall(ctx: DoctorContext) -> Finding:
-    if (skip := _windows_only(ctx)) is not None:
-        return skip
     name = rule_name(ctx)
     if name is None:
         return Finding.skip("vagrant-winnfsd is not installed")
@@ -202,10 +192,8 @@ def winnfsd_firewall(ctx: DoctorContext) -> Finding:
     return Finding.passed(f"{name} allows inbound ({allowing[0].get('Profiles', '?')})")
 
 
-@check("nfs.winnfsd-ports", "NFS ports 111, 1058, 2049", Category.NFS)
+@check("nfs.winnfsd-ports", "NFS ports 111, 1058, 2049", Category.NFS, only=WINDOWS_ONLY)
 def winnfsd_ports(ctx: DoctorContext) -> Finding | list[Finding]:
-    if (skip := _windows_only(ctx)) is not None:
-        return skip
     sockets = listeners(ctx)
     names = processes(ctx)
     if sockets is None or names is None:
@@ -264,10 +252,8 @@ def _vbox_list(ctx: DoctorContext, what: str) -> list[str] | None:
     return ctx.cached(f"vbox.{what}", compute)
 
 
-@check("nfs.winnfsd-process", "WinNFSd process", Category.NFS)
+@check("nfs.winnfsd-process", "WinNFSd process", Category.NFS, only=WINDOWS_ONLY)
 def winnfsd_process(ctx: DoctorContext) -> Finding:
-    if (skip := _windows_only(ctx)) is not None:
-        return skip
     names = processes(ctx)
     if names is None:
         return Finding.skip("could not run tasklist")
@@ -294,10 +280,8 @@ def winnfsd_process(ctx: DoctorContext) -> Finding:
     return Finding.passed(f"running (PID {pids[0]})")
 
 
-@check("nfs.winnfsd-nfspaths", "WinNFSd exports file (nfspaths)", Category.NFS)
+@check("nfs.winnfsd-nfspaths", "WinNFSd exports file (nfspaths)", Category.NFS, only=WINDOWS_ONLY)
 def winnfsd_nfspaths(ctx: DoctorContext) -> Finding:
-    if (skip := _windows_only(ctx)) is not None:
-        return skip
     path = str(ctx.host.vagrant_home() / "nfspaths")
     text = ctx.host.read_text(path)
     if text is None:

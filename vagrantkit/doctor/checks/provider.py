@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from vagrantkit.doctor.checks.common import install_command, vagrantfile_facts, version_tuple
 from vagrantkit.doctor.checks.vagrant import INSTALL_PAGE, install_fix
-from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, check
+from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, OnlyOn, check
 from vagrantkit.host import OS, Host
 
 # The first Vagrant release that drives each VirtualBox line (hashicorp/vagrant CHANGELOG:
@@ -149,10 +149,8 @@ def virtualbox_installed(ctx: DoctorContext) -> Finding:
     return Finding.passed(f"VirtualBox {vbox.version} ({vbox.path})")
 
 
-@check("provider.hyperv", "Hyper-V", Category.PROVIDER)
+@check("provider.hyperv", "Hyper-V", Category.PROVIDER, only=OnlyOn(frozenset({OS.WINDOWS}), "Windows only"))
 def hyperv(ctx: DoctorContext) -> Finding:
-    if not ctx.host.is_windows:
-        return Finding.skip("Windows only")
     out = ctx.host.output(
         ["powershell", "-NoProfile", "-Command", "(Get-CimInstance -ClassName Win32_ComputerSystem).HypervisorPresent"],
         timeout=20,
@@ -187,10 +185,13 @@ def _allowed_ranges(text: str | None) -> list[ipaddress.IPv4Network | ipaddress.
     return ranges
 
 
-@check("provider.hostonly-range", "Host-only network range", Category.PROVIDER)
+@check(
+    "provider.hostonly-range",
+    "Host-only network range",
+    Category.PROVIDER,
+    only=OnlyOn(frozenset(OS) - {OS.WINDOWS}, "Windows hosts have no host-only range restriction"),
+)
 def hostonly_range(ctx: DoctorContext) -> Finding | list[Finding]:
-    if ctx.host.is_windows:
-        return Finding.skip("Windows hosts have no host-only range restriction")
     vbox = virtualbox(ctx)
     if vbox is None:
         return Finding.skip("VirtualBox is not installed")

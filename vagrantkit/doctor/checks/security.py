@@ -12,16 +12,14 @@ import ipaddress
 import re
 
 from vagrantkit.doctor.checks.nfs_windows import firewall_rules, listeners, processes, rule_name
-from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, check
+from vagrantkit.doctor.model import UNIX_ONLY, WINDOWS_ONLY, Category, DoctorContext, Finding, Fix, check
 from vagrantkit.host import OS
 
 HOSTONLY = "192.168.56.0/21"
 
 
-@check("security.winnfsd-exposure", "WinNFSd exposure", Category.SECURITY)
+@check("security.winnfsd-exposure", "WinNFSd exposure", Category.SECURITY, only=WINDOWS_ONLY)
 def winnfsd_exposure(ctx: DoctorContext) -> Finding:
-    if not ctx.host.is_windows:
-        return Finding.skip("Windows hosts only")
     name = rule_name(ctx)
     if name is None:
         return Finding.skip("vagrant-winnfsd is not installed")
@@ -113,10 +111,8 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
     return lines
 
 
-@check("security.nfs-exports", "NFS export scope", Category.SECURITY)
+@check("security.nfs-exports", "NFS export scope", Category.SECURITY, only=UNIX_ONLY)
 def nfs_exports_scope(ctx: DoctorContext) -> Finding | list[Finding]:
-    if ctx.host.os not in (OS.LINUX, OS.MACOS):
-        return Finding.skip("macOS and Linux hosts only")
     text = ctx.host.read_text("/etc/exports")
     if text is None:
         return Finding.skip("/etc/exports is absent or unreadable")
