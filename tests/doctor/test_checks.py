@@ -114,6 +114,16 @@ def test_a_port_held_by_another_program_names_it_and_its_pid(tmp_path: Path) -> 
     assert r.fix is not None and r.fix.commands == ('tasklist /svc /fi "PID eq 3100"', "taskkill /pid 3100 /f")
 
 
+def test_the_ports_process_and_exposure_checks_all_recognise_winnfsd_whatever_its_case(tmp_path: Path) -> None:
+    host = windows_host()
+    host.fake_runner.answers["tasklist /fo csv /nh"] = '"WinNFSd.EXE","4242","Console","1","5,120 K"\r\n'
+    results = run(host, tmp_path, "nfs.winnfsd-ports", "nfs.winnfsd-process", "security.winnfsd-exposure")
+    assert results["nfs.winnfsd-ports"].message == "111, 1058, 2049 held by winnfsd.exe"
+    assert results["nfs.winnfsd-process"].message.startswith("winnfsd.exe (PID 4242) is running")
+    assert "(listening on 0.0.0.0:111, 0.0.0.0:1058, 0.0.0.0:2049)" in results["security.winnfsd-exposure"].message
+    assert host.fake_runner.count("tasklist") == 1
+
+
 def test_winnfsd_serving_a_running_vm_is_fine(tmp_path: Path) -> None:
     host = windows_host()
     host.fake_runner.answers[WIN_VBOX + r"\VBoxManage.exe list runningvms"] = (

@@ -65,6 +65,14 @@ def processes(ctx: DoctorContext) -> dict[int, str] | None:
     return ctx.cached("tasklist", compute)
 
 
+def winnfsd_pids(ctx: DoctorContext) -> frozenset[int] | None:
+    """The PIDs of the running winnfsd.exe processes, None when tasklist failed."""
+    names = processes(ctx)
+    if names is None:
+        return None
+    return frozenset(pid for pid, name in names.items() if name.lower() == "winnfsd.exe")
+
+
 def listeners(ctx: DoctorContext) -> list[tuple[str, str, int, int]] | None:
     """(protocol, address, port, pid) of listening TCP and bound UDP sockets, from ``netstat -ano``."""
 
@@ -106,6 +114,17 @@ def firewall_rules(ctx: DoctorContext, name: str) -> list[dict[str, str]] | None
         return rules
 
     return ctx.cached(f"netsh:{name}", compute)
+
+
+def allowing_rules(rules: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The enabled inbound rules that allow, among ``rules`` (as ``firewall_rules`` gives them)."""
+    return [
+        r
+        for r in rules
+        if r.get("Direction", "").lower() == "in"
+        and r.get("Enabled", "").lower() == "yes"
+        and r.get("Action", "").lower() == "allow"
+    ]
 
 
 @check("nfs.winnfsd-plugin", "vagrant-winnfsd plugin", Category.NFS, only=WINDOWS_ONLY)
@@ -179,7 +198,7 @@ def winnfsd_firewall(ctx: DoctorContext) -> Finding:
                 add,
             ),
         )
-    allowing = [r for r in inbound if r.get("Enabled", "").lower() == "yes" and r.get("Action", "").lower() == "allow"]
+    allowing = allowing_rules(inbound)
     if not allowing:
         return Finding.fail(
             f"the inbound rule {name} is disabled or blocks",
@@ -196,7 +215,8 @@ def winnfsd_firewall(ctx: DoctorContext) -> Finding:
 def winnfsd_ports(ctx: DoctorContext) -> Finding | list[Finding]:
     sockets = listeners(ctx)
     names = processes(ctx)
-    if sockets is None or names is None:
+    winnfsd = winnfsd_pids(ctx)
+    if sockets is None or names is None or winnfsd is None:
         return Finding.skip("could not run netstat or tasklist")
     findings = []
     held: dict[int, set[int]] = {}
@@ -204,10 +224,8 @@ def winnfsd_ports(ctx: DoctorContext) -> Finding | list[Finding]:
         if port in PORTS:
             held.setdefault(port, set()).add(pid)
     for port, pids in sorted(held.items()):
-        for pid in sorted(pids):
+        for pid in sorted(pids - winnfsd):
             name = names.get(pid, "?")
-            if name.lower() == "winnfsd.exe":
-                continue
             findings.append(
                 Finding.fail(
                     f"port {port} ({PORTS[port]}) is held by {name} (PID {pid}): WinNFSd cannot start",
@@ -254,10 +272,10 @@ def _vbox_list(ctx: DoctorContext, what: str) -> list[str] | None:
 
 @check("nfs.winnfsd-process", "WinNFSd process", Category.NFS, only=WINDOWS_ONLY)
 def winnfsd_process(ctx: DoctorContext) -> Finding:
-    names = processes(ctx)
-    if names is None:
+    winnfsd = winnfsd_pids(ctx)
+    if winnfsd is None:
         return Finding.skip("could not run tasklist")
-    pids = sorted(pid for pid, name in names.items() if name.lower() == "winnfsd.exe")
+    pids = sorted(winnfsd)
     if not pids:
         return Finding.passed("not running (Vagrant starts it at `vagrant up`)")
     stop = ("taskkill /f /im winnfsd.exe",)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from vagrantkit.doctor.checks.nfs_windows import firewall_rules, listeners, processes, rule_name
+from vagrantkit.doctor.checks.nfs_windows import allowing_rules, firewall_rules, listeners, rule_name, winnfsd_pids
 from vagrantkit.doctor.model import UNIX_ONLY, WINDOWS_ONLY, Category, DoctorContext, Finding, Fix, check
 from vagrantkit.host import OS
 
@@ -26,24 +26,18 @@ def winnfsd_exposure(ctx: DoctorContext) -> Finding:
     rules = firewall_rules(ctx, name)
     if not rules:
         return Finding.skip(f"no {name} firewall rule (see nfs.winnfsd-firewall)")
-    inbound = [
-        r
-        for r in rules
-        if r.get("Direction", "").lower() == "in"
-        and r.get("Enabled", "").lower() == "yes"
-        and r.get("Action", "").lower() == "allow"
-    ]
+    inbound = allowing_rules(rules)
     open_rules = [
         r
         for r in inbound
         if ("public" in r.get("Profiles", "").lower() or r.get("Profiles", "").lower() in ("any", "all"))
         and r.get("RemoteIP", "Any").lower() in ("any", "")
     ]
-    names = processes(ctx) or {}
+    winnfsd = winnfsd_pids(ctx) or frozenset()
     sockets = {
         (port, address)
         for _, address, port, pid in listeners(ctx) or []
-        if names.get(pid, "").lower() == "winnfsd.exe" and address in ("0.0.0.0", "[::]")
+        if pid in winnfsd and address in ("0.0.0.0", "[::]")
     }
     bound = [f"{address}:{port}" for port, address in sorted(sockets)]
     where = f" (listening on {', '.join(bound)})" if bound else ""
