@@ -199,7 +199,7 @@ def hostonly_range(ctx: DoctorContext) -> Finding | list[Finding]:
         return Finding.skip(f"VirtualBox {vbox.version} predates the 6.1.28 host-only range restriction")
     facts = vagrantfile_facts(ctx)
     if facts is None or not facts.static_ips:
-        return Finding.skip("the Vagrantfile sets no static private_network address (DHCP uses 192.168.56.0/21)")
+        return Finding.skip(f"the Vagrantfile sets no static private_network address (DHCP uses {DEFAULT_HOSTONLY})")
     conf = ctx.host.read_text(NETWORKS_CONF)
     ranges = _allowed_ranges(conf)
     source = NETWORKS_CONF if conf is not None else f"the default {DEFAULT_HOSTONLY} ({NETWORKS_CONF} is absent)"
@@ -216,7 +216,7 @@ def hostonly_range(ctx: DoctorContext) -> Finding | list[Finding]:
                     fix=Fix(
                         "VirtualBox >= 6.1.28 refuses host-only addresses outside its allowed ranges and "
                         '`vagrant up` stops with "The IP address configured for the host-only network is not '
-                        'within the allowed ranges". Use an address in 192.168.56.0/21 (e.g. 192.168.56.10), '
+                        f'within the allowed ranges". Use an address in {DEFAULT_HOSTONLY} (e.g. 192.168.56.10), '
                         f"or allow the range in {NETWORKS_CONF}:",
                         (
                             "sudo mkdir -p /etc/vbox",

@@ -12,10 +12,9 @@ import ipaddress
 import re
 
 from vagrantkit.doctor.checks.nfs_windows import allowing_rules, firewall_rules, listeners, rule_name, winnfsd_pids
+from vagrantkit.doctor.checks.provider import DEFAULT_HOSTONLY
 from vagrantkit.doctor.model import UNIX_ONLY, WINDOWS_ONLY, Category, DoctorContext, Finding, Fix, check
 from vagrantkit.host import OS
-
-HOSTONLY = "192.168.56.0/21"
 
 
 @check("security.winnfsd-exposure", "WinNFSd exposure", Category.SECURITY, only=WINDOWS_ONLY)
@@ -52,7 +51,7 @@ def winnfsd_exposure(ctx: DoctorContext) -> Finding:
             "Administrator PowerShell:",
             (
                 "Get-NetConnectionProfile -InterfaceAlias 'VirtualBox Host-Only*' | Set-NetConnectionProfile -NetworkCategory Private",
-                f'netsh advfirewall firewall set rule name="{name}" dir=in new profile=private remoteip={HOSTONLY}',
+                f'netsh advfirewall firewall set rule name="{name}" dir=in new profile=private remoteip={DEFAULT_HOSTONLY}',
             ),
         ),
         details=tuple(f"{k}: {v}" for k, v in open_rules[0].items()),
