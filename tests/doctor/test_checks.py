@@ -245,6 +245,23 @@ def test_winnfsd_on_macos_is_a_fail_citing_the_vagrant_issue(tmp_path: Path) -> 
     assert r.fix.commands == ("vagrant plugin uninstall vagrant-winnfsd",)
 
 
+def test_etc_exports_is_read_once_for_the_nfs_and_the_security_check(tmp_path: Path) -> None:
+    host = linux_host()
+    host.files["/etc/exports"] = "# VAGRANT-BEGIN: 1000 abc\n/home/dev/a 192.168.56.10(rw)\n# VAGRANT-END: 1000 abc\n"
+    reads: list[str] = []
+    read_text = host.read_text
+
+    def counting(path: str) -> str | None:
+        reads.append(path)
+        return read_text(path)
+
+    host.read_text = counting  # type: ignore[method-assign]
+    results = run(host, tmp_path, "nfs.exports", "security.nfs-exports")
+    assert results["nfs.exports"].message == "/etc/exports exists (1 Vagrant export block(s))"
+    assert results["security.nfs-exports"].message == "every export names single hosts"
+    assert reads.count("/etc/exports") == 1
+
+
 def test_exports_to_single_addresses_are_narrow_and_wildcards_or_networks_are_wide(tmp_path: Path) -> None:
     host = linux_host()
     host.files["/etc/exports"] = (

@@ -48,6 +48,11 @@ def find_exportfs(ctx: DoctorContext) -> str | None:
     return next((p for p in ("/usr/sbin/exportfs", "/sbin/exportfs") if ctx.host.is_file(p)), None)
 
 
+def exports_text(ctx: DoctorContext) -> str | None:
+    """/etc/exports' text (read once per run), None when it is absent or unreadable."""
+    return ctx.cached("nfs.exports", lambda: ctx.host.read_text(EXPORTS))
+
+
 @check("nfs.server", "NFS server", Category.NFS, only=UNIX_ONLY)
 def nfs_server(ctx: DoctorContext) -> Finding:
     host = ctx.host
@@ -96,7 +101,7 @@ def nfs_server(ctx: DoctorContext) -> Finding:
 @check("nfs.exports", "/etc/exports", Category.NFS, only=UNIX_ONLY)
 def exports_file(ctx: DoctorContext) -> Finding:
     if ctx.host.is_file(EXPORTS):
-        text = ctx.host.read_text(EXPORTS)
+        text = exports_text(ctx)
         if text is None:
             return Finding.passed(f"{EXPORTS} exists (not readable by this user)")
         blocks = text.count("# VAGRANT-BEGIN")

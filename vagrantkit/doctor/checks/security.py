@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from vagrantkit.doctor.checks.nfs_unix import EXPORTS, exports_text
 from vagrantkit.doctor.checks.nfs_windows import allowing_rules, firewall_rules, listeners, rule_name, winnfsd_pids
 from vagrantkit.doctor.checks.provider import DEFAULT_HOSTONLY
 from vagrantkit.doctor.model import UNIX_ONLY, WINDOWS_ONLY, Category, DoctorContext, Finding, Fix, check
@@ -106,9 +107,9 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
 
 @check("security.nfs-exports", "NFS export scope", Category.SECURITY, only=UNIX_ONLY)
 def nfs_exports_scope(ctx: DoctorContext) -> Finding | list[Finding]:
-    text = ctx.host.read_text("/etc/exports")
+    text = exports_text(ctx)
     if text is None:
-        return Finding.skip("/etc/exports is absent or unreadable")
+        return Finding.skip(f"{EXPORTS} is absent or unreadable")
     findings = []
     for n, line in _logical_lines(text):
         parts = re.findall(r'"[^"]*"|\S+', line)
@@ -132,7 +133,7 @@ def nfs_exports_scope(ctx: DoctorContext) -> Finding | list[Finding]:
                     fix=Fix(
                         "Anyone on a network this host is on can mount it. Export to the guest's host-only address "
                         "only (Vagrant's own entries do), then reload the exports:",
-                        ("sudoedit /etc/exports", apply),
+                        (f"sudoedit {EXPORTS}", apply),
                     ),
                     details=(f"written:   {line.strip()}", f"corrected: {corrected}"),
                     key=f"L{n}",
