@@ -57,6 +57,7 @@ def test_winnfsd_exe_missing_although_the_plugin_is_installed(tmp_path: Path) ->
     r = run(host, tmp_path, "nfs.winnfsd-exe")["nfs.winnfsd-exe"]
     assert r.status is Status.FAIL and "antivirus" in r.message
     assert r.fix is not None and r.fix.commands[-1] == "vagrant plugin install vagrant-winnfsd"
+    assert r.details == (r"looked for C:\Users\dev\.vagrant.d\gems\*\gems\vagrant-winnfsd-*\bin\winnfsd.exe",)
 
 
 def test_winnfsd_exe_is_found_under_vagrant_home(tmp_path: Path) -> None:

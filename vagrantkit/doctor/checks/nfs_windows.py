@@ -37,12 +37,17 @@ def plugin_version(ctx: DoctorContext) -> str | None:
     return m[1] if m else None
 
 
+def _plugin_exe_pattern(ctx: DoctorContext) -> str:
+    """The glob of the winnfsd.exe the plugin's gems ship, one per installed version."""
+    return str(ctx.host.vagrant_home() / "gems" / "*" / "gems" / "vagrant-winnfsd-*" / "bin" / "winnfsd.exe")
+
+
 def winnfsd_exe(ctx: DoctorContext) -> str | None:
     """The plugin's winnfsd.exe (newest version), else a standalone WinNFSd on PATH."""
 
     def compute() -> str | None:
         host = ctx.host
-        pattern = str(host.vagrant_home() / "gems" / "*" / "gems" / "vagrant-winnfsd-*" / "bin" / "winnfsd.exe")
+        pattern = _plugin_exe_pattern(ctx)
         found = sorted(host.glob(pattern), key=lambda p: version_tuple(re.sub(r".*vagrant-winnfsd-", "", p)))
         return found[-1] if found else host.which("winnfsd")
 
@@ -139,7 +144,8 @@ def winnfsd_plugin(ctx: DoctorContext) -> Finding:
         return Finding.passed(f"vagrant-winnfsd {plugin_version(ctx)} installed")
     nfs = uses_nfs(ctx)
     fix = Fix("Windows has no NFS server Vagrant can drive; the plugin brings WinNFSd. Install it:", (INSTALL,))
-    if version_tuple(version) >= NFS_ENFORCED:
+    enforced = version_tuple(version) >= NFS_ENFORCED
+    if enforced:
         message = (
             f"not installed: with Vagrant {version} (>= 2.2.10) `vagrant up` stops with "
             '"It appears your machine doesn\'t support NFS"'
@@ -148,13 +154,12 @@ def winnfsd_plugin(ctx: DoctorContext) -> Finding:
         message = f"not installed: Vagrant {version} silently falls back to slow VirtualBox shared folders"
     if nfs is False:
         return Finding.warn(message + " (the Vagrantfile has no NFS folder yet)", fix=fix)
-    return Finding.fail(message, fix=fix) if version_tuple(version) >= NFS_ENFORCED else Finding.warn(message, fix=fix)
+    return Finding.fail(message, fix=fix) if enforced else Finding.warn(message, fix=fix)
 
 
 @check("nfs.winnfsd-exe", "WinNFSd executable", Category.NFS, only=WINDOWS_ONLY)
 def winnfsd_executable(ctx: DoctorContext) -> Finding:
     exe = winnfsd_exe(ctx)
-    pattern = ctx.host.vagrant_home() / "gems" / "*" / "gems" / "vagrant-winnfsd-*" / "bin" / "winnfsd.exe"
     if exe is not None:
         return Finding.passed(exe)
     if not ctx.has_plugin(WINNFSD):
@@ -166,7 +171,7 @@ def winnfsd_executable(ctx: DoctorContext) -> Finding:
             "reinstall the plugin so that the executable is back:",
             (f"vagrant plugin uninstall {WINNFSD}", INSTALL),
         ),
-        details=(f"looked for {pattern}",),
+        details=(f"looked for {_plugin_exe_pattern(ctx)}",),
     )
 
 
