@@ -15,6 +15,7 @@ from tests.doctor.fakes import (
     macos_host,
     netsh_rule,
     windows_host,
+    wsl_host,
 )
 from vagrantkit.doctor.core import run_doctor
 from vagrantkit.doctor.model import CheckResult, Status
@@ -153,6 +154,36 @@ def test_virtualbox_missing_on_windows_names_every_place_looked(tmp_path: Path) 
     assert r.status is Status.FAIL
     assert r.message == "VBoxManage was not found on PATH, in VBOX_MSI_INSTALL_PATH, the registry or %ProgramFiles%"
     assert r.fix is not None and r.fix.commands == ("winget install Oracle.VirtualBox",)
+
+
+@pytest.mark.parametrize(
+    ("on_path", "status", "message"),
+    [
+        (
+            False,
+            Status.WARN,
+            "VirtualBox 7.0.14r161095 is installed in Windows but VBoxManage.exe is not on the WSL PATH",
+        ),
+        (True, Status.PASS, "VirtualBox 7.0.14r161095 (/mnt/c/Program Files/Oracle/VirtualBox/VBoxManage.exe)"),
+    ],
+)
+def test_wsl_looks_for_vboxmanage_exe_on_path_once(tmp_path: Path, on_path: bool, status: Status, message: str) -> None:
+    folder = "/mnt/c/Program Files/Oracle/VirtualBox"
+    environ = dict(wsl_host().environ)
+    if on_path:
+        environ["PATH"] += ":" + folder
+    host = wsl_host(environ=environ)
+    looked: list[str] = []
+    which = host.which
+
+    def counting(name: str) -> str | None:
+        looked.append(name)
+        return which(name)
+
+    host.which = counting  # type: ignore[method-assign]
+    r = run(host, tmp_path, "provider.virtualbox")["provider.virtualbox"]
+    assert (r.status, r.message) == (status, message)
+    assert looked.count("VBoxManage.exe") == 1
 
 
 def test_virtualbox_7_1_needs_vagrant_2_4_2(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ NETWORKS_CONF = "/etc/vbox/networks.conf"
 class VirtualBox:
     path: str
     version: str  # "7.0.14r161095"
+    on_wsl_path: str | None = None  # inside WSL: VBoxManage.exe as found on the WSL PATH
 
 
 def _vboxmanage_candidates(host: Host) -> list[str]:
@@ -43,9 +44,12 @@ def _vboxmanage_candidates(host: Host) -> list[str]:
     return ["/usr/bin/VBoxManage", "/usr/local/bin/VBoxManage"]
 
 
-def find_vboxmanage(host: Host) -> str | None:
-    """VBoxManage on PATH, in the installer's variables, the registry, or the default install folder."""
-    found = host.which("VBoxManage") or (host.which("VBoxManage.exe") if host.wsl else None)
+def find_vboxmanage(host: Host, on_wsl_path: str | None = None) -> str | None:
+    """VBoxManage on PATH, in the installer's variables, the registry, or the default install folder.
+
+    Inside WSL, ``on_wsl_path`` is VBoxManage.exe as the caller found it on PATH (or None).
+    """
+    found = host.which("VBoxManage") or on_wsl_path
     if found:
         return found
     for candidate in _vboxmanage_candidates(host):
@@ -62,11 +66,12 @@ def virtualbox(ctx: DoctorContext) -> VirtualBox | None:
     """VBoxManage and its version (looked up once per run), or None when VirtualBox is missing."""
 
     def compute() -> VirtualBox | None:
-        path = find_vboxmanage(ctx.host)
+        on_wsl_path = ctx.host.which("VBoxManage.exe") if ctx.host.wsl else None
+        path = find_vboxmanage(ctx.host, on_wsl_path)
         if path is None:
             return None
         out = ctx.host.output([path, "--version"], timeout=15)
-        return VirtualBox(path, (out or "").strip().splitlines()[-1] if out and out.strip() else "")
+        return VirtualBox(path, (out or "").strip().splitlines()[-1] if out and out.strip() else "", on_wsl_path)
 
     return ctx.cached("virtualbox", compute)
 
@@ -136,7 +141,7 @@ def virtualbox_installed(ctx: DoctorContext) -> Finding:
             ),
             details=(vbox.path,),
         )
-    if ctx.host.wsl and not ctx.host.which("VBoxManage.exe"):
+    if ctx.host.wsl and vbox.on_wsl_path is None:
         folder = vbox.path.rsplit("/", 1)[0]
         return Finding.warn(
             f"VirtualBox {vbox.version} is installed in Windows but VBoxManage.exe is not on the WSL PATH",
