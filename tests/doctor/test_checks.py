@@ -33,6 +33,19 @@ def run(host: FakeHost, tmp_path: Path, *ids: str, ip: str = "192.168.56.10") ->
     return {c.id: c for c in run_doctor(host=host, cwd=tmp_path, only=ids).checks}
 
 
+def calls_of(host: FakeHost, method: str) -> list[str]:
+    """The first argument of each later call of ``host.<method>`` (which still answers as before)."""
+    calls: list[str] = []
+    original = getattr(host, method)
+
+    def recording(first: str, *rest: object) -> object:
+        calls.append(first)
+        return original(first, *rest)
+
+    setattr(host, method, recording)
+    return calls
+
+
 @pytest.mark.parametrize(
     ("vagrant", "status", "words"),
     [
@@ -173,14 +186,7 @@ def test_wsl_looks_for_vboxmanage_exe_on_path_once(tmp_path: Path, on_path: bool
     if on_path:
         environ["PATH"] += ":" + folder
     host = wsl_host(environ=environ)
-    looked: list[str] = []
-    which = host.which
-
-    def counting(name: str) -> str | None:
-        looked.append(name)
-        return which(name)
-
-    host.which = counting  # type: ignore[method-assign]
+    looked = calls_of(host, "which")
     r = run(host, tmp_path, "provider.virtualbox")["provider.virtualbox"]
     assert (r.status, r.message) == (status, message)
     assert looked.count("VBoxManage.exe") == 1
@@ -280,14 +286,7 @@ def test_winnfsd_on_macos_is_a_fail_citing_the_vagrant_issue(tmp_path: Path) -> 
 def test_etc_exports_is_read_once_for_the_nfs_and_the_security_check(tmp_path: Path) -> None:
     host = linux_host()
     host.files["/etc/exports"] = "# VAGRANT-BEGIN: 1000 abc\n/home/dev/a 192.168.56.10(rw)\n# VAGRANT-END: 1000 abc\n"
-    reads: list[str] = []
-    read_text = host.read_text
-
-    def counting(path: str) -> str | None:
-        reads.append(path)
-        return read_text(path)
-
-    host.read_text = counting  # type: ignore[method-assign]
+    reads = calls_of(host, "read_text")
     results = run(host, tmp_path, "nfs.exports", "security.nfs-exports")
     assert results["nfs.exports"].message == "/etc/exports exists (1 Vagrant export block(s))"
     assert results["security.nfs-exports"].message == "every export names single hosts"
