@@ -113,7 +113,7 @@ def select_checks(checks: Sequence[Check], wanted: Sequence[str]) -> list[Check]
 def _crashed(check: Check, exc: BaseException, verbose: bool) -> Finding:
     details: tuple[str, ...] = ()
     if verbose:
-        details = tuple("".join(traceback.format_exception(exc)).rstrip().splitlines())
+        details = tuple("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip().splitlines())
     return Finding.fail(
         f"the check itself broke: {type(exc).__name__}: {exc}",
         fix=Fix(
