@@ -185,3 +185,10 @@ def test_without_vagrant_no_vagrant_verb_runs_and_vagrant_checks_say_why(tmp_pat
     assert host.fake_runner.count("vagrant", "plugin") == 0 and host.fake_runner.count("vagrant", "validate") == 0
     fix = result.checks[0].fix
     assert fix is not None and fix.commands == ("sudo apt-get install -y vagrant",)
+
+
+def test_validate_without_a_vagrantfile_is_skipped_saying_so_and_runs_nothing(tmp_path: Path) -> None:
+    host = linux_host()
+    result = run_doctor(host=host, cwd=tmp_path, only=["vagrantfile.validate"])
+    assert [(c.status, c.message) for c in result.checks] == [(Status.SKIP, "no Vagrantfile")]
+XX

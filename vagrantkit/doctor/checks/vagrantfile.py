@@ -66,13 +66,9 @@ def first_sentence(output: str) -> str:
 
 @check("vagrantfile.validate", "vagrant validate", Category.VAGRANTFILE)
 def validate(ctx: DoctorContext) -> Finding:
-    if ctx.vagrantfile is None:
-        return Finding.skip("no Vagrantfile")
-    if ctx.vagrant_version() is None:
-        return Finding.skip("Vagrant is not installed")
     done = ctx.validate()
-    if done is None:
-        return Finding.skip("no Vagrantfile")
+    if done is None:  # validate() runs nothing without a Vagrantfile or without Vagrant
+        return Finding.skip("no Vagrantfile" if ctx.vagrantfile is None else "Vagrant is not installed")
     output = (done.stderr.strip() + "\n" + done.stdout.strip()).strip()
     lines = tuple(line for line in output.splitlines() if line.strip())
     if done.returncode == -1:
