@@ -191,4 +191,4 @@ def test_validate_without_a_vagrantfile_is_skipped_saying_so_and_runs_nothing(tm
     host = linux_host()
     result = run_doctor(host=host, cwd=tmp_path, only=["vagrantfile.validate"])
     assert [(c.status, c.message) for c in result.checks] == [(Status.SKIP, "no Vagrantfile")]
-XX
+    assert host.fake_runner.calls == []
