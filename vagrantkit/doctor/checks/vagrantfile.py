@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from vagrantkit.doctor.checks.common import vagrantfile_facts
 from vagrantkit.doctor.lint import LintFinding, lint
 from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, Status, check
 
@@ -47,7 +48,7 @@ def vagrantfile_lint(ctx: DoctorContext) -> list[Finding] | Finding:
     if text is None:
         return Finding.skip("no Vagrantfile")
     findings = []
-    for item in lint(text, windows_host=ctx.host.is_windows):
+    for item in lint(text, windows_host=ctx.host.is_windows, facts=vagrantfile_facts(ctx)):
         make = Finding.fail if item.status is Status.FAIL else Finding.warn
         findings.append(
             make(f"line {item.line}: {item.message}", fix=Fix(show_edit(item)), key=f"L{item.line}:{item.rule}")
