@@ -46,9 +46,9 @@ def _console(color: bool, width: int | None, buffer: io.StringIO) -> Console:
     )
 
 
-def _wrapped(console: Console, text: str, indent: int, style: str = "") -> None:
+def _wrapped(console: Console, text: str | Text, indent: int, style: str = "") -> None:
     """Print ``text`` wrapped at the console width, every line indented by ``indent``."""
-    body = Text(text, style=style)
+    body = text if isinstance(text, Text) else Text(text, style=style)
     for line in body.wrap(console, console.width - indent):
         line.rstrip()
         console.print(Text(" " * indent) + line, soft_wrap=True)
@@ -62,9 +62,7 @@ def _hanging(console: Console, text: Text, indent: int) -> None:
     first.rstrip()
     console.print(first, soft_wrap=True)
     if rest.plain:
-        for line in rest.wrap(console, console.width - indent):
-            line.rstrip()
-            console.print(Text(" " * indent) + line, soft_wrap=True)
+        _wrapped(console, rest, indent)
 
 
 def _verbatim(console: Console, text: str, indent: int, style: str = "") -> None:
