@@ -62,6 +62,21 @@ def test_vagrantfiles_rendered_by_init_with_default_options_are_clean(name: str,
     assert lint((GOLDEN / name).read_text(), windows_host=windows) == []
 
 
+@pytest.mark.parametrize(
+    ("providers", "flagged"), [(["libvirt"], False), (["libvirt", "virtualbox"], True), ([], True)]
+)
+def test_only_a_libvirt_only_vagrantfile_needs_no_private_network(providers: list[str], flagged: bool) -> None:
+    # vagrant-libvirt mounts NFS over its management network; VirtualBox needs a host-only one.
+    blocks = "".join(f'  config.vm.provider "{p}" do |vm|\n    vm.memory = 1024\n  end\n' for p in providers)
+    text = (
+        'Vagrant.configure("2") do |config|\n'
+        '  config.vm.synced_folder ".", "/vagrant", type: "nfs", nfs_udp: false, mount_options: ["nolock"]\n'
+        f"{blocks}end\n"
+    )
+    rules = [f.rule for f in lint(text, windows_host=False)]
+    assert ("nfs-without-private-network" in rules) is flagged
+
+
 def test_init_nfs4_golden_with_custom_options_is_flagged_for_version_and_nolock() -> None:
     text = (GOLDEN / "nfs4-options.Vagrantfile").read_text()
     assert [(f.rule, f.status) for f in lint(text, windows_host=True)] == [

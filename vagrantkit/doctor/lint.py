@@ -327,9 +327,12 @@ def lint(text: str, *, windows_host: bool, facts: VagrantfileFacts | None = None
                 )
             )
 
+    # vagrant-libvirt mounts NFS over the management network it makes for every machine: a
+    # libvirt-only Vagrantfile needs no private network (seen in a real `vagrant up`, issue 9).
+    libvirt_only = bool(facts.providers) and set(facts.providers) <= {"libvirt"}
     for index, folder in enumerate(facts.nfs_folders):
         first = folder.lines[0]
-        if facts.private_network is None and index == 0:
+        if facts.private_network is None and index == 0 and not libvirt_only:
             indent = re.match(r"\s*", first)[0]  # type: ignore[index]
             found.append(
                 LintFinding(
