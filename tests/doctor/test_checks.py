@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -253,6 +254,27 @@ def test_libvirt_chosen_without_its_plugin(tmp_path: Path) -> None:
     assert results["provider.virtualbox"].status is Status.PASS  # installed anyway: reported, not required
 
 
+LIBVIRT_PLUGIN = (  # Debian's vagrant-libvirt package, as `vagrant plugin list` shows it
+    "1764000000,,ui,info,vagrant-libvirt (0.11.2%!(VAGRANT_COMMA) system)\n"
+    "1764000000,,plugin-name,vagrant-libvirt\n"
+    "1764000000,vagrant-libvirt,plugin-version,0.11.2%!(VAGRANT_COMMA) system\n"
+)
+
+
+def test_libvirt_with_dev_kvm_says_only_what_it_looked_at(tmp_path: Path) -> None:
+    # /dev/kvm can be present and still not run guests (seen on this kind of machine).
+    host = linux_host()
+    host.fake_runner.answers["vagrant plugin list --machine-readable"] = LIBVIRT_PLUGIN
+    host.executables.add(host.key("/usr/bin/virsh"))
+    host.files["/dev/kvm"] = ""
+    (tmp_path / "Vagrantfile").write_text('Vagrant.configure("2") do |config|\n  config.vm.provider "libvirt"\nend\n')
+    r = {c.id: c for c in run_doctor(host=host, cwd=tmp_path, only=["provider.libvirt"]).checks}["provider.libvirt"]
+    assert (r.status, r.message) == (
+        Status.PASS,
+        "vagrant-libvirt installed, virsh found, /dev/kvm present (whether KVM can run guests is not tested)",
+    )
+
+
 def test_linux_without_nfs_server_gives_the_package_for_its_family(tmp_path: Path) -> None:
     host = linux_host()
     host.executables.discard("/usr/sbin/exportfs")
@@ -274,6 +296,40 @@ def test_sudoers_all_allowed_passes_and_uses_wheel_on_fedora(tmp_path: Path) -> 
     fedora.files["/etc/os-release"] = "ID=fedora\n"
     r = run(fedora, tmp_path, "nfs.sudoers")["nfs.sudoers"]
     assert r.fix is not None and "\n%wheel ALL=(root) NOPASSWD: VAGRANT_EXPORTS_CHOWN" in r.fix.commands[0]
+
+
+@pytest.mark.parametrize("uid", [0, 1000])
+def test_sudo_missing_is_a_fail_with_the_install_command_even_for_root(uid: int, tmp_path: Path) -> None:
+    # Vagrant's Linux host runs its NFS start/apply commands through sudo even as root.
+    host = linux_host(uid=uid)
+    host.executables.discard("/usr/bin/sudo")
+    del host.files["/usr/bin/sudo"]
+    r = run(host, tmp_path, "nfs.sudoers")["nfs.sudoers"]
+    assert r.status is Status.FAIL
+    assert r.message == "sudo is not installed: Vagrant runs its NFS commands through sudo, even as root"
+    assert r.fix is not None and r.fix.commands == ("apt-get install -y sudo",)
+    assert ("add yourself to the admin group" in r.fix.text) is (uid != 0)
+
+
+def test_root_with_sudo_passes_without_asking_sudo_anything(tmp_path: Path) -> None:
+    host = linux_host(uid=0)
+    asked = calls_of(host, "run")
+    r = run(host, tmp_path, "nfs.sudoers")["nfs.sudoers"]
+    assert (r.status, r.message) == (Status.PASS, "running as root: sudo runs Vagrant's NFS commands without a password")
+    assert not [c for c in asked if "sudo" in str(c)]
+
+
+@pytest.mark.parametrize(("make", "status"), [(linux_host, Status.FAIL), (macos_host, Status.PASS)])
+def test_missing_etc_exports_fails_on_linux_where_vagrant_cannot_create_it(
+    make: Callable[[], FakeHost], status: Status, tmp_path: Path
+) -> None:
+    # Linux: Vagrant stats the file before replacing it (Errno::ENOENT); macOS: `tee -a` creates it.
+    host = make()
+    host.files.pop("/etc/exports", None)
+    r = run(host, tmp_path, "nfs.exports")["nfs.exports"]
+    assert r.status is status
+    if status is Status.FAIL:
+        assert r.fix is not None and r.fix.commands == ("sudo touch /etc/exports",)
 
 
 def test_winnfsd_on_macos_is_a_fail_citing_the_vagrant_issue(tmp_path: Path) -> None:
