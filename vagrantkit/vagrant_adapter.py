@@ -77,7 +77,9 @@ class VagrantAdapter:
         out = self.run(["vagrant", "status", "--machine-readable"], cwd=self.root, timeout=120, env=self.env)
         if not out.ok:
             raise CommandError(f"vagrant status failed: {(out.stderr or out.stdout).strip()}")
-        return [MachineStatus(s.name, s.state, s.provider) for s in self._python_vagrant()._parse_status(out.stdout)]
+        parsed = self._python_vagrant()._parse_status(out.stdout)
+        # The `ui` lines have no target: python-vagrant gives them a status without a name.
+        return [MachineStatus(s.name, s.state, s.provider) for s in parsed if s.name]
 
     def up(self, machine: str) -> None:
         """``vagrant up MACHINE`` (booting and mounting NFS can take minutes)."""

@@ -315,7 +315,10 @@ def test_root_with_sudo_passes_without_asking_sudo_anything(tmp_path: Path) -> N
     host = linux_host(uid=0)
     asked = calls_of(host, "run")
     r = run(host, tmp_path, "nfs.sudoers")["nfs.sudoers"]
-    assert (r.status, r.message) == (Status.PASS, "running as root: sudo runs Vagrant's NFS commands without a password")
+    assert (r.status, r.message) == (
+        Status.PASS,
+        "running as root: sudo runs Vagrant's NFS commands without a password",
+    )
     assert not [c for c in asked if "sudo" in str(c)]
 
 

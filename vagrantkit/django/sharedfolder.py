@@ -196,6 +196,12 @@ def _value(text: str) -> str:
     return text.lstrip(":")
 
 
+def literal_paths(args: str) -> tuple[str, str] | None:
+    """The host and guest paths of a ``synced_folder`` call's arguments, when both are string literals."""
+    paths = _TWO_PATHS.match(args)
+    return None if paths is None else (_unquote(paths, 1), _unquote(paths, 3))
+
+
 def synced_folders(text: str) -> list[SyncedFolder]:
     """The synced folders a Vagrantfile declares with literal paths (variables cannot be read here).
 

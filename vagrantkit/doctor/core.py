@@ -182,6 +182,7 @@ def run_doctor(
             # when the first check that needs each one gets a worker.
             pool.submit(ctx.plugins)
             pool.submit(ctx.validate)
+            pool.submit(ctx.machines)
         outcomes = list(pool.map(lambda c: _run_one(c, ctx), checks))
     return DoctorResult(
         HostSummary(host.os.value, host.describe(), host.release, host.version, host.machine, host.wsl),

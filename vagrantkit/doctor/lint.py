@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from vagrantkit.django.sharedfolder import literal_paths
 from vagrantkit.doctor.model import Status
 from vagrantkit.render.options import UDP_OPTIONS, UDP_REFUSED
 from vagrantkit.render.ruby import ruby_literal
@@ -59,6 +60,22 @@ class SyncedFolder:
     @property
     def disabled(self) -> bool:
         return self.options.get("disabled", "").strip() == "true"
+
+    @property
+    def type(self) -> str | None:
+        """``nfs``, ``virtualbox``, ``rsync``... as written (``nfs: true`` is ``nfs``); None for the provider's default."""
+        if self.nfs:
+            return "nfs"
+        kind = self.options.get("type", "").strip().strip("\"':").lower()
+        return kind or None
+
+    @property
+    def guest_path(self) -> str | None:
+        """The guest path, when it is a string literal."""
+        joined = " ".join(code_part(line).strip() for line in self.lines)
+        args = re.split(r"\bsynced_folder\b\s*\(?", joined, maxsplit=1)[-1]
+        paths = literal_paths(args)
+        return paths[1] if paths else None
 
     def line_with(self, *names: str) -> tuple[int, str]:
         """(index, text) of the statement's first line setting one of the options ``names``; else its first line."""

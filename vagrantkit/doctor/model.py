@@ -55,10 +55,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, Union
 
+from vagrantkit.doctor.guest import GuestFacts, ProbeFailed, probe
 from vagrantkit.errors import CommandError
 from vagrantkit.host import OS, Host
 from vagrantkit.runner import Completed
-from vagrantkit.vagrant_adapter import Plugin, VagrantAdapter
+from vagrantkit.vagrant_adapter import MachineStatus, Plugin, VagrantAdapter
 
 T = TypeVar("T")
 
@@ -83,6 +84,7 @@ class Category(str, enum.Enum):
     PROVIDER = "provider"
     NFS = "nfs"
     VAGRANTFILE = "vagrantfile"
+    GUEST = "guest"
     SECURITY = "security"
     DJANGO = "django"
 
@@ -193,6 +195,7 @@ CHECK_MODULES = (
     "vagrantkit.doctor.checks.nfs_windows",
     "vagrantkit.doctor.checks.nfs_unix",
     "vagrantkit.doctor.checks.vagrantfile",
+    "vagrantkit.doctor.checks.guest",
     "vagrantkit.doctor.checks.security",
     "vagrantkit.doctor.checks.django",
 )
@@ -340,6 +343,34 @@ class DoctorContext:
                 return Completed(("vagrant", "validate", "--ignore-provider"), -1, "", exc.message)
 
         return self.cached("vagrant.validate", compute)
+
+    def machines(self) -> tuple[tuple[MachineStatus, ...], str | None]:
+        """The project's machines (``vagrant status``, once), and why there are none to look at, if so."""
+
+        def compute() -> tuple[tuple[MachineStatus, ...], str | None]:
+            if self.vagrantfile is None:
+                return (), "no Vagrantfile"
+            if self.vagrant_version() is None:
+                return (), "Vagrant is not installed"
+            try:
+                return tuple(self.adapter.status()), None
+            except CommandError as exc:
+                return (), exc.message
+
+        return self.cached("vagrant.status", compute)
+
+    def guest(self, machine: MachineStatus) -> GuestFacts | ProbeFailed:
+        """What the running ``machine`` shows from inside (one ``vagrant ssh``, once), or why it showed nothing."""
+
+        def compute() -> GuestFacts | ProbeFailed:
+            try:
+                return probe(self.adapter, machine)
+            except ProbeFailed as exc:
+                return exc
+            except CommandError as exc:
+                return ProbeFailed(exc.message)
+
+        return self.cached(f"guest.{machine.name}", compute)
 
     def vagrantfile_text(self) -> str | None:
         """The Vagrantfile's text (read once), or None."""

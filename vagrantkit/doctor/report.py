@@ -26,6 +26,7 @@ HEADINGS = {
     Category.PROVIDER: "Provider",
     Category.NFS: "NFS",
     Category.VAGRANTFILE: "Vagrantfile",
+    Category.GUEST: "Guest",
     Category.SECURITY: "Security",
     Category.DJANGO: "Django",
 }

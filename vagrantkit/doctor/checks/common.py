@@ -9,6 +9,8 @@ from vagrantkit.doctor.model import DoctorContext
 from vagrantkit.host import OS, Host
 
 WINNFSD = "vagrant-winnfsd"
+# Keeps Python's bytecode on the guest's own disk, off a synced folder (Python 3.8+); run in the guest.
+PYCACHE_LINE = "echo 'export PYTHONPYCACHEPREFIX=\"$HOME/.cache/pycache\"' >> ~/.profile"
 
 
 def version_tuple(text: str | None) -> tuple[int, ...]:

@@ -14,11 +14,11 @@ from pathlib import Path
 from vagrantkit.django.sharedfolder import SharedProject, Side, guest_share, host_share
 from vagrantkit.django.threads import FIX, Closing, ThreadEntry, ThreadKind, ThreadScan, scan_threads
 from vagrantkit.django.uwsgi import UwsgiLaunch, scan_uwsgi
+from vagrantkit.doctor.checks.common import PYCACHE_LINE
 from vagrantkit.doctor.model import Category, CheckFunction, DoctorContext, Finding, Fix, check
 from vagrantkit.host import OS
 
 NO_PROJECT = "no Django project here (no manage.py); run `vagrantkit doctor --django PATH` to check one"
-PYCACHE_PREFIX = 'export PYTHONPYCACHEPREFIX="$HOME/.cache/pycache"'
 # Shares on which polling is already as cheap as it gets: nothing to switch to.
 _FAST_SHARES = frozenset({"nfs", "nfs4", "virtiofs"})
 
@@ -226,7 +226,7 @@ def shared_folder(ctx: DoctorContext, root: Path) -> Iterator[Finding]:
             fix=Fix(
                 f"Keep bytecode on the guest's own disk with PYTHONPYCACHEPREFIX (Python 3.8+): {place}add it to "
                 "~/.profile and log in again. `vagrantkit bench --ops pyc` measures the difference.",
-                (f"echo '{PYCACHE_PREFIX}' >> ~/.profile", "vagrantkit bench --ops pyc"),
+                (PYCACHE_LINE, "vagrantkit bench --ops pyc"),
             ),
             key="pyc",
             title=".pyc files on the share",

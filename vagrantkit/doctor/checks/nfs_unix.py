@@ -133,15 +133,15 @@ def sudoers(ctx: DoctorContext) -> Finding:
     if ctx.host.which("sudo") is None and not ctx.host.is_file("/usr/bin/sudo"):
         # Vagrant's Linux host starts and reloads the NFS server through sudo even as root
         # (plugins/hosts/linux/cap/nfs.rb): without it `vagrant up` stops, seen in a real run.
-        commands = install_command(ctx.host, {"debian": "sudo", "fedora": "sudo", "arch": "sudo", "suse": "sudo"})
+        install = install_command(ctx.host, {"debian": "sudo", "fedora": "sudo", "arch": "sudo", "suse": "sudo"})
         return Finding.fail(
             "sudo is not installed: Vagrant runs its NFS commands through sudo, even as root",
             fix=Fix(
-                '`vagrant up` stops with "The executable \'sudo\' Vagrant is trying to run was not found". '
+                "`vagrant up` stops with \"The executable 'sudo' Vagrant is trying to run was not found\". "
                 "Install it as root"
                 + ("" if ctx.host.uid == 0 else " and add yourself to the admin group (sudo, wheel or admin)")
                 + ":",
-                tuple(c.removeprefix("sudo ") for c in commands),
+                tuple(c.removeprefix("sudo ") for c in install),
             ),
         )
     if ctx.host.uid == 0:

@@ -1,0 +1,157 @@
+"""doctor inside the running machine: one `vagrant ssh`, and the synced folders judged against the Vagrantfile.
+
+Through the fake host (the Vagrant adapter's subprocess seam); the real machine is the e2e's
+(tests/e2e), where the same checks run against a real guest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.doctor.fakes import FakeHost, linux_host
+from vagrantkit.doctor.core import run_doctor
+from vagrantkit.doctor.guest import PROBE_SCRIPT, SENTINEL
+from vagrantkit.doctor.model import CheckResult, Status
+from vagrantkit.render.init import init
+
+RUNNING = (
+    "1764000000,default,metadata,provider,libvirt\n"
+    "1764000000,default,provider-name,libvirt\n"
+    "1764000000,default,state,running\n"
+    "1764000000,,ui,info,Current machine states:\n"
+)
+NFS_MOUNT = (
+    "192.168.121.1:/home/dev/shop /vagrant nfs rw,relatime,vers=3,rsize=1048576,wsize=1048576,namlen=255,"
+    "acregmin=1,acregmax=1,acdirmin=1,acdirmax=1,hard,nolock,proto=tcp,timeo=600,retrans=2,sec=sys,"
+    "mountaddr=192.168.121.1,mountvers=3,mountport=20048,mountproto=tcp,local_lock=all,addr=192.168.121.1 0 0"
+)
+ROOT = "/dev/vda / ext4 rw,relatime 0 0"
+SSH = f"vagrant ssh default -c {PROBE_SCRIPT}"
+
+
+def probe_output(*mounts: str, prefix: str = "", before: str = "", nfs_utils: str = "2.6.2") -> str:
+    version = f"mount.nfs: (linux nfs-utils {nfs_utils})" if nfs_utils else "sh: 1: mount.nfs: not found"
+    return (
+        before
+        + f"{SENTINEL}mounts\n"
+        + "".join(m + "\n" for m in (ROOT, *mounts))
+        + f"{SENTINEL}kernel\n6.1.0-50-amd64\n"
+        + f"{SENTINEL}nfs-utils\n{version}\n"
+        + f"{SENTINEL}pycache\n{prefix}\n"
+        + f"{SENTINEL}end\n"
+    )
+
+
+def host_with(probe: str | tuple[int, str, str], status: str = RUNNING) -> FakeHost:
+    host = linux_host()
+    host.fake_runner.answers["vagrant status --machine-readable"] = status
+    host.fake_runner.answers[SSH] = probe
+    return host
+
+
+def guest_results(host: FakeHost, project: Path, **init_answers: object) -> dict[str, CheckResult]:
+    init(project, {"provider": "libvirt", **init_answers})
+    return {c.id: c for c in run_doctor(host=host, cwd=project, only=["guest"]).checks}
+
+
+def test_nfs_folder_mounted_as_rendered_passes_naming_what_is_in_force(tmp_path: Path) -> None:
+    host = host_with(probe_output(NFS_MOUNT))
+    results = guest_results(host, tmp_path)
+    r = results["guest.synced-folders:default:/vagrant"]
+    assert r.status is Status.PASS, r
+    assert r.message == (
+        "nfs from 192.168.121.1:/home/dev/shop (vers=3, nolock, acregmin=1, acregmax=1, acdirmin=1, acdirmax=1)"
+    )
+    assert results["guest.versions:default"].message == "default: kernel 6.1.0-50-amd64, nfs-utils 2.6.2"
+    assert results["guest.pycache-prefix"].status is Status.SKIP  # no manage.py
+
+
+def test_every_guest_check_shares_one_vagrant_ssh(tmp_path: Path) -> None:
+    (tmp_path / "manage.py").write_text("")
+    host = host_with(probe_output(NFS_MOUNT))
+    guest_results(host, tmp_path)
+    assert host.fake_runner.count("vagrant", "ssh") == 1
+    assert host.fake_runner.count("vagrant", "status") == 1
+
+
+def test_a_chatty_login_profile_around_the_frames_changes_nothing(tmp_path: Path) -> None:
+    host = host_with(probe_output(NFS_MOUNT, before="Welcome!\n@@not-ours\nacregmin=9\n") + "logout\n")
+    assert guest_results(host, tmp_path)["guest.synced-folders:default:/vagrant"].status is Status.PASS
+
+
+@pytest.mark.parametrize(
+    ("mount", "words"),
+    [
+        (
+            "none /vagrant vboxsf rw,nodev,relatime,iocharset=utf8,uid=1000,gid=1000 0 0",
+            "mounted as VirtualBox shared folder (vboxsf) (vboxsf), not as the nfs folder Vagrantfile:",
+        ),
+        (NFS_MOUNT.replace("proto=tcp", "proto=udp"), "proto=udp: UDP"),
+        (NFS_MOUNT.replace("acregmin=1,acregmax=1", "acregmin=3,acregmax=60"), "acregmin=1 asked, acregmin=3 in force"),
+        (NFS_MOUNT.replace("nolock,", ""), "nolock asked, not in force"),
+        (NFS_MOUNT.replace("vers=3", "vers=4.2").replace(" nfs ", " nfs4 "), "vers=3 asked, vers=4.2 in force"),
+    ],
+)
+def test_a_folder_mounted_otherwise_than_asked_fails_saying_how(mount: str, words: str, tmp_path: Path) -> None:
+    r = guest_results(host_with(probe_output(mount)), tmp_path)["guest.synced-folders:default:/vagrant"]
+    assert r.status is Status.FAIL
+    assert words in r.message
+    assert r.fix is not None and r.fix.commands == ("vagrant reload default",)
+
+
+def test_a_folder_that_is_not_mounted_fails(tmp_path: Path) -> None:
+    r = guest_results(host_with(probe_output()), tmp_path)["guest.synced-folders:default:/vagrant"]
+    assert (r.status, r.message) == (Status.FAIL, "not mounted (the folder is on /, ext4)")
+
+
+def test_custom_cache_options_are_what_the_guest_must_show(tmp_path: Path) -> None:
+    mount = NFS_MOUNT.replace(
+        "acregmin=1,acregmax=1,acdirmin=1,acdirmax=1", "acregmin=60,acregmax=60,acdirmin=60,acdirmax=60"
+    )
+    host = host_with(probe_output(mount.replace("hard,", "hard,nocto,")))
+    results = guest_results(host, tmp_path, mount_options=["nolock", "actimeo=60", "nocto"])
+    assert results["guest.synced-folders:default:/vagrant"].status is Status.PASS
+
+
+@pytest.mark.parametrize(
+    ("state", "words"), [("poweroff", "default is poweroff"), ("not_created", "default is not created")]
+)
+def test_a_machine_that_does_not_run_is_skipped_with_the_reason(state: str, words: str, tmp_path: Path) -> None:
+    host = host_with(probe_output(NFS_MOUNT), status=RUNNING.replace("state,running", f"state,{state}"))
+    results = guest_results(host, tmp_path)
+    for check_id in ("guest.synced-folders", "guest.versions"):
+        assert results[check_id].status is Status.SKIP
+        assert results[check_id].message.startswith(words), results[check_id].message
+    assert host.fake_runner.count("vagrant", "ssh") == 0
+
+
+def test_an_ssh_that_fails_is_a_warning_not_a_verdict_on_the_folders(tmp_path: Path) -> None:
+    host = host_with((255, "", "ssh: connect to host 192.168.121.5 port 22: Connection refused\n"))
+    r = guest_results(host, tmp_path)["guest.synced-folders:default"]
+    assert r.status is Status.WARN
+    assert r.message == (
+        "default runs, but its inside could not be read: `vagrant ssh default` failed: "
+        "ssh: connect to host 192.168.121.5 port 22: Connection refused"
+    )
+
+
+def test_an_answer_cut_short_is_a_warning(tmp_path: Path) -> None:
+    host = host_with(probe_output(NFS_MOUNT).split(f"{SENTINEL}pycache")[0])
+    r = guest_results(host, tmp_path)["guest.versions:default"]
+    assert r.status is Status.WARN and "lacks pycache, end" in r.message
+
+
+@pytest.mark.parametrize(("prefix", "status"), [("", Status.WARN), ("/home/vagrant/.cache/pycache", Status.PASS)])
+def test_pycache_prefix_of_the_vagrant_user_is_checked_for_a_django_project(
+    prefix: str, status: Status, tmp_path: Path
+) -> None:
+    (tmp_path / "manage.py").write_text("")
+    results = guest_results(host_with(probe_output(NFS_MOUNT, prefix=prefix)), tmp_path)
+    r = results["guest.pycache-prefix:default"]
+    assert r.status is status
+    if status is Status.WARN:
+        assert r.fix is not None and r.fix.commands == (
+            "echo 'export PYTHONPYCACHEPREFIX=\"$HOME/.cache/pycache\"' >> ~/.profile",
+        )
