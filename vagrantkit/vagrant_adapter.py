@@ -83,9 +83,20 @@ class VagrantAdapter:
 
     def up(self, machine: str) -> None:
         """``vagrant up MACHINE`` (booting and mounting NFS can take minutes)."""
-        out = self.run(["vagrant", "up", machine], cwd=self.root, timeout=1800, env=self.env)
+        self._verb("up", machine, timeout=1800)
+
+    def halt(self, machine: str) -> None:
+        """``vagrant halt MACHINE`` (a clean shutdown)."""
+        self._verb("halt", machine, timeout=600)
+
+    def suspend(self, machine: str) -> None:
+        """``vagrant suspend MACHINE`` (saves its state)."""
+        self._verb("suspend", machine, timeout=600)
+
+    def _verb(self, verb: str, machine: str, *, timeout: float) -> None:
+        out = self.run(["vagrant", verb, machine], cwd=self.root, timeout=timeout, env=self.env)
         if not out.ok:
-            raise CommandError(f"vagrant up {machine} failed: {(out.stderr or out.stdout).strip()[-500:]}")
+            raise CommandError(f"vagrant {verb} {machine} failed: {(out.stderr or out.stdout).strip()[-500:]}")
 
     def ssh(
         self, command: str, *, machine: str | None = None, input: str | None = None, timeout: float = 600

@@ -20,6 +20,7 @@ from tests.bench.conftest import scratch_left
 from vagrantkit.bench.core import BenchOptions
 from vagrantkit.bench.guest import run_in_vagrant
 from vagrantkit.bench.transport import BenchInterrupted
+from vagrantkit.errors import VagrantkitError
 from vagrantkit.runner import Completed, run
 from vagrantkit.vagrant_adapter import VagrantAdapter
 
@@ -40,7 +41,7 @@ class FakeVagrant:
         self.nfs = root / "host-project"  # the NFS folder serves the host's project folder
         self.mnt = root / "mnt"
         for d in (self.home, self.nfs, self.mnt):
-            d.mkdir()
+            d.mkdir(parents=True)
         self.mounts = (
             f"/dev/sda1 / ext4 rw,relatime 0 0\n192.168.56.1:{self.nfs} {self.nfs} nfs rw,vers=3,nolock,actimeo=1 0 0\n"
         )
@@ -67,6 +68,9 @@ class FakeVagrant:
             return done(out="\n".join(lines) + "\n")
         if argv[:2] == ["vagrant", "up"]:
             self.state = "running"
+            return done()
+        if argv[:2] in (["vagrant", "halt"], ["vagrant", "suspend"]):
+            self.state = {"halt": "poweroff", "suspend": "saved"}[argv[1]]
             return done()
         if argv[0] == "VBoxManage":
             return done()
@@ -126,8 +130,11 @@ def _bench(project: Path, fake: FakeVagrant) -> Any:
 def test_bench_in_virtualbox_compares_disk_nfs_and_a_transient_vboxsf_share(project: Path, tmp_path: Path) -> None:
     fake = FakeVagrant(tmp_path)
     result, notes = _bench(project, fake)
-    assert notes[0] == "bench: starting default (vagrant up)..."
+    assert notes[0] == "bench: starting default (vagrant up); it was poweroff..."
     assert ["vagrant", "up", "default"] in fake.calls
+    # Left as it was found: halted again, after the share is gone, and said so.
+    assert fake.calls[-1] == ["vagrant", "halt", "default"] and fake.state == "poweroff"
+    assert notes[-1] == "bench: default was poweroff: vagrant halt default..."
     assert [t.label for t in result.targets] == ["disk", "nfs", "vboxsf"]
     assert result.baseline == "disk" and result.where == "vagrant:default (virtualbox)"
     paths = {t.label: Path(t.path) for t in result.targets}
@@ -153,8 +160,32 @@ def test_bench_in_virtualbox_compares_disk_nfs_and_a_transient_vboxsf_share(proj
     for row in result.rows:
         assert {c.label for c in row.cells} == {"disk", "nfs", "vboxsf"}
         assert all((c.ratio is None) == (c.label == "disk") for c in row.cells)
-    assert result.warnings == ()
+    assert result.warnings == ("default was poweroff: started for the run, then halted again",)
     assert scratch_left(fake.home, fake.nfs) == []
+
+
+def test_a_suspended_machine_is_suspended_again_and_a_running_one_left_running(project: Path, tmp_path: Path) -> None:
+    saved = FakeVagrant(tmp_path / "saved", state="saved")
+    _bench(project, saved)
+    assert saved.calls[-1] == ["vagrant", "suspend", "default"] and saved.state == "saved"
+    running = FakeVagrant(tmp_path / "running", state="running")
+    _bench(project, running)
+    assert not [c for c in running.calls if c[1] in ("up", "halt", "suspend")]
+
+
+def test_a_machine_that_is_not_created_is_not_created_by_bench(project: Path, tmp_path: Path) -> None:
+    fake = FakeVagrant(tmp_path, state="not_created")
+    with pytest.raises(VagrantkitError, match="default is not created: bench measures a machine that exists"):
+        _bench(project, fake)
+    assert [c[:2] for c in fake.calls] == [["vagrant", "status"]]
+
+
+def test_a_run_stopped_by_a_signal_still_halts_the_machine_it_started(project: Path, tmp_path: Path) -> None:
+    fake = FakeVagrant(tmp_path, state="poweroff")
+    fake.runner_exit = 143
+    with pytest.raises(BenchInterrupted):
+        _bench(project, fake)
+    assert fake.calls[-1] == ["vagrant", "halt", "default"] and fake.state == "poweroff"
 
 
 def test_a_share_the_guest_cannot_mount_is_skipped_with_a_warning_and_removed(project: Path, tmp_path: Path) -> None:

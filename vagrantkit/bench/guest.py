@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 # The guest's own disk: the vagrant user's home (on the root file system of every common box).
 GUEST_DISK = "~"
+# States a machine is put back into with `vagrant suspend` (VirtualBox "saved", libvirt "paused");
+# any other state but running is put back with `vagrant halt`.
+SUSPENDED = ("saved", "paused", "suspended")
 SHARE_ROOT = PurePosixPath("/mnt")
 
 
@@ -61,8 +64,6 @@ def run_in_vagrant(
         notify: Receives one-line status messages for stderr.
         share_root: Guest folder under which the transient vboxsf share is mounted.
     """
-    from vagrantkit.bench.core import analyze, runner_args
-
     if adapter is None:
         from vagrantkit.vagrant_adapter import VagrantAdapter
 
@@ -81,12 +82,42 @@ def run_in_vagrant(
             hint="`vagrant status` lists the machines; pass one with --machine.",
         )
     machine = machines[0]
-    if machine.state != "running":
-        _say(notify, f"bench: starting {machine.name} (vagrant up)...")
-        adapter.up(machine.name)
+    if machine.state == "not_created":
+        raise VagrantkitError(
+            f"{machine.name} is not created: bench measures a machine that exists, it does not create one",
+            hint=f"`vagrant up {machine.name}` creates it (downloading the box if needed); then run bench again.",
+        )
+    warnings: list[str] = []
+    with ExitStack() as put_back:
+        if machine.state != "running":
+            # Leave the machine as it was found: started for the run, put back afterwards, whatever happens.
+            verb, past, undo = ("suspend", "suspended", adapter.suspend)
+            if machine.state not in SUSPENDED:
+                verb, past, undo = ("halt", "halted", adapter.halt)
+            _say(notify, f"bench: starting {machine.name} (vagrant up); it was {machine.state}...")
+            put_back.callback(undo, machine.name)
+            put_back.callback(
+                _say, notify, f"bench: {machine.name} was {machine.state}: vagrant {verb} {machine.name}..."
+            )
+            adapter.up(machine.name)
+            warnings.append(f"{machine.name} was {machine.state}: started for the run, then {past} again")
+        return _measure(options, adapter, machine, warnings, transport, notify, share_root)
+
+
+def _measure(
+    options: BenchOptions,
+    adapter: Any,
+    machine: Any,
+    warnings: list[str],
+    transport: Transport | None,
+    notify: Callable[[str], None] | None,
+    share_root: PurePosixPath,
+) -> BenchResult:
+    """Find the targets in the running machine, measure them, analyse the document."""
+    from vagrantkit.bench.core import analyze, runner_args
+
     mounts = bench_runner.parse_proc_mounts(adapter.ssh("cat /proc/mounts", machine=machine.name, timeout=60).stdout)
     run_id = secrets.token_hex(4)
-    warnings: list[str] = []
     targets = [Target("disk", GUEST_DISK)]
     nfs = [m for m in mounts if kind_of(m["fs_type"]) is Kind.NFS]
     if nfs:
@@ -94,9 +125,9 @@ def run_in_vagrant(
     else:
         warnings.append("no NFS folder is mounted in the guest (vagrantkit init renders one)")
     host_folder = nfs_host_path(nfs[0]["source"], options.project.resolve()) if nfs else options.project.resolve()
-    with ExitStack() as cleanup:
+    with ExitStack() as shares:
         if machine.provider == "virtualbox":
-            share = _add_vboxsf(adapter, machine.name, run_id, host_folder, share_root, cleanup, warnings)
+            share = _add_vboxsf(adapter, machine.name, run_id, host_folder, share_root, shares, warnings)
             if share:
                 targets.append(Target("vboxsf", share))
         else:
