@@ -21,8 +21,8 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
-from contextlib import suppress
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,24 @@ def process_alive(pid: int) -> bool:
     except (OSError, IndexError):
         return False
     return state != "Z"
+
+
+@contextmanager
+def sigterm_unwinds() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit(143) meanwhile, so a killed run still closes its sandbox.
+
+    Python's default for SIGTERM ends the process without unwinding: the daemons and guests
+    inside the sandbox, and the namespace itself, would outlive it.
+    """
+    previous = signal.signal(signal.SIGTERM, _exit_143)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_143(signum: int, frame: object) -> None:
+    raise SystemExit(143)
 
 
 class Sandbox:

@@ -4,17 +4,20 @@ Nothing here runs VirtualBox, but the two kinds of synced folder that matter can
 
 - a hypervisor shared folder: QEMU's 9p (virtio), the same class as vboxsf — every call a round
   trip to the hypervisor;
-- an NFSv3 export, served by nfs-ganesha in userspace on 127.0.0.1 (this kernel has no nfsd) and
-  mounted by the guest's own kernel with the mount options `vagrantkit init` renders.
+- an NFSv3 export, served by nfs-ganesha in userspace (this kernel has no nfsd) and mounted by
+  the guest's own kernel with the mount options `vagrantkit init` renders.
 
-:class:`Lab` starts rpcbind and ganesha, builds a small initramfs (busybox + the kernel modules),
-and boots a one-shot guest per job: its init mounts the guest's own disk (ext4 on a virtio disk),
-the 9p share and the NFS share of the *same* host folder, chroots into the host's root (shared
-read-only, so the guest has the host's python3), runs the job, writes the output to a control
-share, and powers off. :class:`QemuTransport` runs vagrantkit's bench runner that way: it is the
-bench's ``Transport`` protocol, so the host renders the same table as ``vagrantkit bench``.
+:class:`Lab` makes a sandbox of its own (a network namespace and a private mount namespace, see
+PRIVATE), starts rpcbind and ganesha in it, builds a small initramfs (busybox + the kernel
+modules), and boots a one-shot guest per job, in the sandbox too: its init mounts the guest's own
+disk (ext4 on a virtio disk), the 9p share and the NFS share of the *same* host folder, chroots
+into the host's root (shared read-only, so the guest has the host's python3), runs the job, writes
+the output to a control share, and powers off. :class:`QemuTransport` runs vagrantkit's bench
+runner that way: it is the bench's ``Transport`` protocol, so the host renders the same table as
+``vagrantkit bench``.
 
-Everything has a timeout and is torn down on every exit path: processes killed, folders removed.
+Everything has a timeout and is torn down on every exit path: every process in the sandbox
+stopped, the namespace deleted, the folders removed.
 """
 
 from __future__ import annotations
@@ -25,24 +28,22 @@ import os
 import re
 import shlex
 import shutil
-import signal
-import socket
 import stat
 import subprocess
-import tempfile
+import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager, suppress
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.ganesha import MOUNT_PORT, NFS_PORT, Client, Export, Ganesha, GaneshaError, config
+from tests.netns import Sandbox, SandboxUnavailable, sigterm_unwinds
 from vagrantkit.bench.transport import RUNNER_PATH, Progress, parse_document
 from vagrantkit.errors import VagrantkitError
 from vagrantkit.render.options import InitOptions
 
-NFS_PORT = 2049
-MOUNT_PORT = 20048
 # Host loopback as seen from a guest on QEMU's user-mode network.
 HOST_FROM_GUEST = "10.0.2.2"
 # What the guest kernel needs, dependencies resolved with `modinfo -F depends` (and ext4's
@@ -58,7 +59,17 @@ WANTED_MODULES = (
     "nfsv3",
 )
 BUSYBOX = Path("/bin/busybox")
-PROGRAMS = ("qemu-system-x86_64", "ganesha.nfsd", "rpcbind", "rpcinfo", "mkfs.ext4", "modinfo", "pgrep")
+PROGRAMS = (
+    "qemu-system-x86_64",
+    "ganesha.nfsd",
+    "rpcbind",
+    "rpcinfo",
+    "mkfs.ext4",
+    "modinfo",
+    "ip",
+    "unshare",
+    "nsenter",
+)
 GUEST_MOUNT_ROOT = "/tmp/lab"  # inside the chroot (the host root, read-only, with a tmpfs on /tmp)
 
 
@@ -98,7 +109,7 @@ def kernel_release() -> str:
 def check_prerequisites() -> None:
     """Raise :class:`LabUnavailable` naming what is missing."""
     if os.name != "posix" or os.geteuid() != 0:
-        raise LabUnavailable("the lab needs root (rpcbind, ganesha, reading /boot)")
+        raise LabUnavailable("the lab needs root (namespaces, rpcbind, ganesha, reading /boot)")
     for program in PROGRAMS:
         _which(program)
     if not BUSYBOX.exists():
@@ -238,16 +249,23 @@ def build_initramfs(release: str, destination: Path) -> Path:
     return destination
 
 
-# --- the NFS server ----------------------------------------------------------------------
+# --- the namespaces and the NFS server ------------------------------------------------
+
+# The whole lab runs in namespaces of its own (tests.netns.Sandbox), the guest included. The
+# network rule: besides loopback, a test sends traffic only to addresses inside a network
+# namespace it creates. QEMU's user-mode network, started inside the namespace, makes the guest's
+# 10.0.2.2 that namespace's loopback, so rpcbind and ganesha listen on a loopback no other test
+# (and no server of the host) shares, and port 2049 is always free there. /run is private too:
+# rpcbind's socket and lock there are shared by every network namespace otherwise, so ours would
+# clash with another test's rpcbind. /var/lib/nfs is where ganesha keeps its recovery state.
+PRIVATE = ("/run", "/var/lib/nfs")
+# Where the guest's NFS traffic comes from, as ganesha sees it: QEMU's user-mode network connects
+# from the namespace's loopback. The export is for that address only.
+GUEST_AS_SEEN_BY_SERVER = "127.0.0.1"
+REPO = Path(__file__).resolve().parents[2]
 
 
-def _port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _wait(predicate: Any, timeout: float, what: str) -> None:
+def _wait(predicate: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -255,125 +273,42 @@ def _wait(predicate: Any, timeout: float, what: str) -> None:
         time.sleep(0.2)
 
 
-GANESHA_CONF = """\
-NFS_CORE_PARAM {{
-    NFS_Port = {nfs_port};
-    MNT_Port = {mount_port};
-    NLM_Port = 32803;
-    Bind_addr = 127.0.0.1;
-    Protocols = 3, 4;
-    Enable_RQUOTA = false;
-    Enable_UDP = false;
-}}
-NFSV4 {{ Graceless = true; }}
-EXPORT {{
-    Export_Id = 1;
-    Path = "{path}";
-    Pseudo = "/lab";
-    Access_Type = RW;
-    Squash = No_Root_Squash;
-    SecType = sys;
-    Protocols = 3, 4;
-    Transports = TCP;
-    FSAL {{ Name = VFS; }}
-}}
-"""
+def start_rpcbind(sandbox: Sandbox) -> set[int]:
+    """Our own rpcbind in ``sandbox`` (without it ganesha exits); returns its pids.
 
-
-@contextmanager
-def nfs_server(export: Path, workdir: Path) -> Iterator[list[int]]:
-    """rpcbind (unless one runs) and nfs-ganesha serving ``export`` over TCP on 127.0.0.1.
-
-    Yields the pids it started; each is stopped by its pid on the way out, none by name.
+    rpcbind daemonises without a pid file: its pid is the process that is new in the sandbox.
     """
-    started: list[int] = []
-    with ExitStack() as stack:
-        rpcinfo = _which("rpcinfo")
-        if subprocess.run([rpcinfo, "-p", "127.0.0.1"], capture_output=True, timeout=10).returncode != 0:
-            # Without rpcbind ganesha exits after "Cannot register NFS V3 on UDP".
-            # rpcbind daemonises without a pid file: ours is the rpcbind that was not there before.
-            before = _pids("rpcbind")
-            subprocess.run([_which("rpcbind"), "-w"], check=True, timeout=30)
-            for pid in _pids("rpcbind") - before:
-                stack.callback(_terminate, pid)
-                started.append(pid)
-            _wait(lambda: _port_open(111), 10, "rpcbind")
-        if _port_open(NFS_PORT):
-            raise LabUnavailable(f"port {NFS_PORT} is taken: another NFS server runs here")
-        conf = workdir / "ganesha.conf"
-        conf.write_text(GANESHA_CONF.format(nfs_port=NFS_PORT, mount_port=MOUNT_PORT, path=export))
-        pidfile = workdir / "ganesha.pid"
-        log = workdir / "ganesha.log"
-        subprocess.run(
-            [_which("ganesha.nfsd"), "-f", str(conf), "-L", str(log), "-p", str(pidfile), "-N", "NIV_WARN"],
-            check=True,
-            timeout=30,
-        )
-        ganesha = _read_pid(pidfile)
-        stack.callback(_terminate, ganesha)
-        started.append(ganesha)
-        try:
-            _wait(lambda: _port_open(NFS_PORT) and _port_open(MOUNT_PORT), 30, "nfs-ganesha")
-        except LabUnavailable as exc:
-            raise LabUnavailable(f"{exc}; its log: {log.read_text(errors='replace')[-2000:]}") from exc
-        yield started
+    before = sandbox.pids()
+    done = sandbox.run([_which("rpcbind"), "-w"], timeout=30)
+    if done.returncode != 0:
+        raise LabUnavailable(f"rpcbind did not start: {(done.stderr or done.stdout).strip()}")
+    rpcinfo = _which("rpcinfo")
+    _wait(lambda: sandbox.run([rpcinfo, "-p", "127.0.0.1"], timeout=10).returncode == 0, 10, "rpcbind")
+    return sandbox.pids() - before
 
 
-def _read_pid(pidfile: Path, timeout: float = 10) -> int:
-    """The pid a daemon wrote; it writes the file right after forking."""
-    deadline = time.monotonic() + timeout
-    while True:
-        with suppress(OSError, ValueError):
-            return int(pidfile.read_text().strip())
-        if time.monotonic() > deadline:
-            raise LabUnavailable(f"{pidfile.name} was not written within {timeout:g} s")
-        time.sleep(0.1)
+def ganesha_config(export: Path) -> str:
+    """ganesha's configuration for the lab: ``export`` over NFSv3 (the guest mounts vers=3), to the guest only."""
+    # No_Root_Squash: the guest's job runs as root and makes its scratch folders in the share.
+    guest = Client(GUEST_AS_SEEN_BY_SERVER, access="RW", squash="No_Root_Squash")
+    # No Bind_addr: the sandbox has no address but loopback's anyway, and ganesha resolves it with
+    # getaddrinfo(AI_ADDRCONFIG), which does not count loopback: with only lo up it finds nothing
+    # for 127.0.0.1 and exits ("No IP address found"; nfs-ganesha src/config_parsing/config_parsing.c).
+    return config([Export(str(export), (guest,))], protocols=(3,))
 
 
-def _terminate(pid: int, grace: float = 5.0) -> None:
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        if not pid_alive(pid):
-            return
-        time.sleep(0.1)
-    with suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
+def start_ganesha(sandbox: Sandbox, export: Path) -> int:
+    """nfs-ganesha in ``sandbox`` serving ``export``; returns its pid.
 
-
-def _pids(name: str) -> set[int]:
-    out = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True, timeout=10)
-    return {int(pid) for pid in out.stdout.split()}
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether ``pid`` is still a running process (a zombie counts as gone)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
-@contextmanager
-def sigterm_unwinds() -> Iterator[None]:
-    """Turn SIGTERM into SystemExit(143) meanwhile, so a killed run still stops its guest and servers.
-
-    Python's default for SIGTERM ends the process without unwinding: ganesha (a daemon) and the
-    guest would outlive it.
+    :class:`tests.ganesha.Ganesha` starts the daemon where it runs and waits for the ports of
+    its own network namespace, so it runs in a Python inside the sandbox (:func:`main`).
     """
-    previous = signal.signal(signal.SIGTERM, _exit_143)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _exit_143(signum: int, frame: object) -> None:
-    raise SystemExit(143)
+    state = sandbox.root / "ganesha"
+    argv = [sys.executable, "-m", "tests.lab.lab", "ganesha", str(state)]
+    done = sandbox.run(argv, input=ganesha_config(export), cwd=REPO, timeout=90)
+    if done.returncode != 0 or not done.stdout.strip().isdigit():
+        raise LabUnavailable(f"nfs-ganesha did not start: {(done.stderr or done.stdout).strip()[-3000:]}")
+    return int(done.stdout)
 
 
 # --- the guest ---------------------------------------------------------------------------
@@ -393,30 +328,42 @@ class GuestRun:
 
 
 class Lab:
-    """A userspace NFS server and a kernel ready to boot; use as a context manager.
+    """A sandbox with a userspace NFS server in it and a kernel ready to boot; use as a context manager.
 
     Args:
         share: The host folder shared to the guest twice, over 9p and over NFSv3.
         memory: Guest memory in MiB.
         disk_mib: Size of the guest's own ext4 disk.
+
+    Attributes:
+        sandbox: The namespaces the servers and the guests run in.
+        workdir: The lab's folder (the sandbox's own), removed on the way out.
+        release: The kernel the guests boot.
+        pids: Every process the lab started, by pid: ``rpcbind``, ``ganesha``, ``qemu`` (one per guest).
     """
 
     def __init__(self, share: Path, *, memory: int = 1024, disk_mib: int = 256) -> None:
         self.share = share
         self.memory = memory
         self.disk_mib = disk_mib
+        self.sandbox = Sandbox("lab", private=PRIVATE)
         self._stack = ExitStack()
         self.workdir = Path()
         self.release = ""
-        self.pids: list[int] = []  # every process the lab started (servers and guests), for checks
+        self.pids: dict[int, str] = {}
 
     def __enter__(self) -> Lab:
         check_prerequisites()
         try:
-            self.workdir = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="vagrantkit-lab-")))
+            try:
+                self._stack.enter_context(self.sandbox)
+            except SandboxUnavailable as exc:
+                raise LabUnavailable(f"the lab's sandbox cannot be made: {exc}") from exc
+            self.workdir = self.sandbox.root
             self.release = kernel_release()
             self.initramfs = build_initramfs(self.release, self.workdir / "initramfs.gz")
-            self.pids.extend(self._stack.enter_context(nfs_server(self.share, self.workdir)))
+            self.pids.update(dict.fromkeys(start_rpcbind(self.sandbox), "rpcbind"))
+            self.pids[start_ganesha(self.sandbox, self.share)] = "ganesha"
         except BaseException:
             self._stack.close()
             raise
@@ -464,10 +411,12 @@ class Lab:
                 *("-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0"),
             ]
             started = time.monotonic()
-            with subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            # In the sandbox, so that the guest's user-mode network reaches the sandbox's loopback.
+            # nsenter and env exec, they do not fork: the pid is QEMU's.
+            with self.sandbox.popen(
+                argv, cwd=self.workdir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
             ) as qemu:
-                self.pids.append(qemu.pid)
+                self.pids[qemu.pid] = "qemu"
                 try:
                     console, _ = qemu.communicate(timeout=timeout)
                 except subprocess.TimeoutExpired:
@@ -532,10 +481,32 @@ def bench_in_lab(share: Path, runner_args: Sequence[str], *, timeout: float) -> 
 
     SIGTERM unwinds meanwhile, so the guest, the servers and the lab's folders go whatever happens.
     Returns the runner's document, what the guest left behind, and the closed lab (its
-    ``release``, ``workdir`` and ``pids`` say what it booted and started).
+    ``release``, ``workdir``, ``pids`` and ``sandbox.netns`` say what it booted, made and started).
     """
     with sigterm_unwinds(), Lab(share) as lab:
         transport = QemuTransport(lab, timeout=timeout)
         document = transport.run_runner([*target_args(), *runner_args])
     assert transport.last is not None  # run_runner sets it before it returns
     return document, transport.last, lab
+
+
+def main(argv: Sequence[str]) -> int:
+    """``python -m tests.lab.lab ganesha STATE``, run inside the sandbox by :func:`start_ganesha`.
+
+    Starts ganesha with its state in STATE and the configuration read from stdin, waits until it
+    serves, and prints its pid.
+    """
+    if len(argv) != 2 or argv[0] != "ganesha":
+        print("usage: python -m tests.lab.lab ganesha STATE < ganesha.conf", file=sys.stderr)
+        return 2
+    try:
+        pid = Ganesha(Path(argv[1]), program=_which("ganesha.nfsd")).start(sys.stdin.read())
+    except (GaneshaError, LabUnavailable) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(pid)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -7,6 +7,7 @@ asserted here: benchmarks/lab.py measures it and benchmarks/lab-results.md repor
 from __future__ import annotations
 
 import json
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -15,7 +16,8 @@ import pytest
 
 from tests.bench.conftest import scratch_left
 from tests.conftest import build_file_tree, unavailable
-from tests.lab.lab import GuestRun, LabUnavailable, bench_in_lab, check_prerequisites, pid_alive
+from tests.lab.lab import GuestRun, LabUnavailable, bench_in_lab, check_prerequisites
+from tests.netns import process_alive
 from vagrantkit.bench import core
 from vagrantkit.bench.runner import OPERATIONS
 from vagrantkit.django.sharedfolder import mount_of, parse_mounts
@@ -33,7 +35,8 @@ class LabRun:
     guest: GuestRun
     workdir: Path
     share_before: dict[str, bytes]
-    pids: list[int]
+    pids: dict[int, str]  # what the lab started: pid -> rpcbind, ganesha or qemu
+    netns: str  # the lab's network namespace
     release: str  # the kernel the lab booted
 
 
@@ -50,7 +53,7 @@ def lab_run(tmp_path_factory: pytest.TempPathFactory) -> LabRun:
     share = build_file_tree(tmp_path_factory.mktemp("share"), PROJECT)
     before = snapshot(share)
     document, guest, lab = bench_in_lab(share, ["--size", "200", "--reps", "5", "--warmup", "1"], timeout=600)
-    return LabRun(share, document, guest, lab.workdir, before, lab.pids, lab.release)
+    return LabRun(share, document, guest, lab.workdir, before, lab.pids, lab.sandbox.netns, lab.release)
 
 
 def test_all_three_targets_are_measured_for_every_operation(lab_run: LabRun) -> None:
@@ -123,7 +126,10 @@ def test_scratch_folders_are_gone_and_the_share_is_untouched(lab_run: LabRun) ->
 
 
 def test_the_lab_stops_everything_it_started(lab_run: LabRun) -> None:
+    # Its own rpcbind (never one that ran already), ganesha and the guest, all in its sandbox ...
+    assert sorted(lab_run.pids.values()) == ["ganesha", "qemu", "rpcbind"]
+    # ... are all gone, and so are the namespace and the lab's folders.
+    assert {pid: name for pid, name in lab_run.pids.items() if process_alive(pid)} == {}
+    namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=30, check=True)
+    assert lab_run.netns not in [line.split()[0] for line in namespaces.stdout.splitlines() if line.strip()]
     assert not lab_run.workdir.exists()
-    # ganesha and at least one guest; rpcbind too when none ran before.
-    assert len(lab_run.pids) >= 2
-    assert [pid for pid in lab_run.pids if pid_alive(pid)] == []
