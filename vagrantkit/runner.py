@@ -7,11 +7,14 @@ signature where a ``Runner`` is accepted.
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from vagrantkit.errors import CommandError
 
@@ -54,9 +57,15 @@ def run(
 ) -> Completed:
     """Run ``argv`` and capture its output.
 
+    The program gets a pipe for stdin, always: ``input`` (UTF-8 bytes, so no text-mode newline
+    translation on Windows) or nothing, never our own console. It runs in a process group of its
+    own, and a timeout or an interrupt stops that whole group, not only the program started:
+    ``vagrant`` is a launcher whose ruby and ssh children would otherwise keep running, and keep
+    the pipes open, so that reading them would wait without end (python/cpython#75628).
+
     Args:
         argv: The program and its arguments; never passed through a shell.
-        timeout: Seconds before the program is killed.
+        timeout: Seconds before the program is stopped.
         cwd: Working directory.
         env: Full environment for the program (default: inherited).
         input: Text sent to its standard input.
@@ -69,22 +78,69 @@ def run(
     """
     argv = [str(a) for a in argv]
     try:
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             argv,
             cwd=cwd,
             env=dict(env) if env is not None else None,
-            input=input,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            timeout=timeout,
-            check=False,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            **_own_group(),
         )
     except FileNotFoundError as exc:
         raise CommandError(f"{argv[0]}: command not found") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise CommandError(f"{' '.join(argv)}: no answer after {timeout:g} s") from exc
     except OSError as exc:
         raise CommandError(f"{argv[0]}: cannot run it ({exc.strerror})") from exc
-    return Completed(tuple(argv), proc.returncode, proc.stdout, proc.stderr)
+    try:
+        out, err = proc.communicate((input or "").encode("utf-8"), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop_group(proc)
+        raise CommandError(f"{' '.join(argv)}: no answer after {timeout:g} s") from None
+    except BaseException:  # Ctrl-C, SIGTERM turned into an exception: nothing left running
+        stop_group(proc, interrupt=True)
+        raise
+    return Completed(tuple(argv), proc.returncode, _text(out), _text(err))
+
+
+# How long a stopped group gets to end by itself (and its pipes to drain) before it is killed.
+GRACE = 5.0
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def _own_group() -> dict[str, Any]:
+    if os.name == "nt":
+        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined,unused-ignore]
+    return {"start_new_session": True}
+
+
+def stop_group(proc: subprocess.Popen[bytes], *, interrupt: bool = False) -> None:
+    """Stop ``proc`` and everything it started, then reap it; waits a few times :data:`GRACE` at most.
+
+    POSIX: SIGINT (an interrupt, so `vagrant` can clean up as after Ctrl-C) or SIGTERM to the
+    process group, SIGKILL after :data:`GRACE`. Windows: ``taskkill /T /F`` on the tree (a
+    console's Ctrl-C does not reach a process group of its own).
+    """
+    if os.name == "nt":
+        with suppress(OSError, subprocess.SubprocessError):
+            subprocess.run(
+                ["taskkill", "/T", "/F", "/PID", str(proc.pid)], capture_output=True, timeout=GRACE, check=False
+            )
+    else:
+        first = signal.SIGINT if interrupt else signal.SIGTERM
+        for sig in (first, signal.SIGKILL):
+            with suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, sig)
+            try:
+                proc.communicate(timeout=GRACE)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+    with suppress(subprocess.TimeoutExpired, OSError, ValueError):
+        proc.communicate(timeout=GRACE)
+    if proc.poll() is None:
+        proc.kill()
+        with suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=GRACE)

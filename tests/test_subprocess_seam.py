@@ -1,0 +1,61 @@
+"""The subprocess seam (vagrantkit.runner.run) with real processes: stdin, output, and a timeout that leaves nothing behind."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from vagrantkit.errors import CommandError
+from vagrantkit.runner import run
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX process groups (Windows uses taskkill /T)")
+
+
+def processes_with(marker: str) -> list[int]:
+    """Live processes whose command line holds ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if marker in cmdline and state != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def test_a_command_that_hangs_is_stopped_with_everything_it_started() -> None:
+    # Like `vagrant ssh`: a launcher whose child keeps the pipes open after the launcher is gone.
+    marker = f"vagrantkit-hang-{secrets.token_hex(4)}"
+    script = f"exec -a {marker} sleep 300 & exec -a {marker}-parent sleep 300"
+    started = time.monotonic()
+    with pytest.raises(CommandError, match="no answer after 1 s"):
+        run(["bash", "-c", script], timeout=1)
+    assert time.monotonic() - started < 15
+    deadline = time.monotonic() + 5
+    while processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_with(marker) == []
+
+
+def test_stdin_is_a_pipe_even_without_input_and_input_arrives_as_utf8_bytes() -> None:
+    code = "import sys; data = sys.stdin.buffer.read(); sys.stdout.write(repr(data))"
+    assert run([sys.executable, "-c", code]).stdout == "b''"
+    assert run([sys.executable, "-c", code], input="a\nb é\n").stdout == repr("a\nb é\n".encode())
+
+
+def test_undecodable_output_is_replaced_not_fatal() -> None:
+    done = run([sys.executable, "-c", "import sys; sys.stdout.buffer.write(b'ok \\xff'); sys.exit(3)"])
+    assert (done.returncode, done.stdout) == (3, "ok \ufffd")
+
+
+def test_a_missing_program_is_a_command_error() -> None:
+    with pytest.raises(CommandError, match="no-such-program-here: command not found"):
+        run(["no-such-program-here"])
