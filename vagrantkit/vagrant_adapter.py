@@ -101,8 +101,14 @@ class VagrantAdapter:
     def ssh(
         self, command: str, *, machine: str | None = None, input: str | None = None, timeout: float = 600
     ) -> runner.Completed:
-        """``vagrant ssh [MACHINE] -c COMMAND`` with ``input`` on its stdin; the exit code is the command's."""
-        argv = ["vagrant", "ssh", *([machine] if machine else []), "-c", command]
+        """``vagrant ssh [MACHINE] --no-tty -c COMMAND`` with ``input`` on its stdin; the exit code is the command's.
+
+        ``--no-tty``: ``vagrant ssh -c`` asks ssh for a pseudo-terminal by default, which on a console
+        merges stderr into stdout, turns newlines into CRLF and echoes the input; with no console on
+        Windows, Win32-OpenSSH prints "GetConsoleMode on STD_INPUT_HANDLE failed" and hangs
+        (PowerShell/Win32-OpenSSH#856). The subprocess seam always gives it a pipe for stdin.
+        """
+        argv = ["vagrant", "ssh", *([machine] if machine else []), "--no-tty", "-c", command]
         return self.run(argv, cwd=self.root, timeout=timeout, env=self.env, input=input)
 
     def machine_id(self, machine: str, provider: str) -> str | None:

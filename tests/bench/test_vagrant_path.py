@@ -8,6 +8,7 @@ whole path from status to the analysed result runs, except the hypervisor.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import sys
 from collections.abc import Sequence
@@ -21,6 +22,7 @@ from vagrantkit.bench.core import BenchOptions
 from vagrantkit.bench.guest import run_in_vagrant
 from vagrantkit.bench.transport import BenchInterrupted
 from vagrantkit.errors import VagrantkitError
+from vagrantkit.framing import END, SENTINEL, mark
 from vagrantkit.runner import Completed, run
 from vagrantkit.vagrant_adapter import VagrantAdapter
 
@@ -74,21 +76,26 @@ class FakeVagrant:
             return done()
         if argv[0] == "VBoxManage":
             return done()
-        assert argv[:4] == ["vagrant", "ssh", "default", "-c"], argv
-        command = argv[4]
+        assert argv[:5] == ["vagrant", "ssh", "default", "--no-tty", "-c"], argv
+        command = argv[5]
         if command == "cat /proc/mounts":
             return done(out=self.mounts)
-        if command.startswith("python3 - "):
+        framed = re.fullmatch(
+            rf"{re.escape(mark('runner'))}; (python3 - .*); rc=\$\?; {re.escape(mark(END))}; exit \$rc", command
+        )
+        if framed:
             assert input is not None and input.startswith("#!/usr/bin/env python3")
             if self.runner_exit is not None:
                 return done(self.runner_exit, err="runner.py: interrupted by SIGTERM; scratch folders removed\n")
             proc = run(
-                [sys.executable, "-I", "-", *shlex.split(command)[2:]],
+                [sys.executable, "-I", "-", *shlex.split(framed[1])[2:]],
                 input=input,
                 timeout=120,
                 env={**os.environ, "HOME": str(self.home)},
             )
-            return done(proc.returncode, proc.stdout, proc.stderr)
+            # As the guest's login shell prints it, a chatty profile included: only the frame is read.
+            out = f"Welcome to the guest!\n{SENTINEL}runner\n{proc.stdout}\n{SENTINEL}end\nlogout\n"
+            return done(proc.returncode, out, proc.stderr)
         words = shlex.split(command)
         if "vboxsf" in words:
             if not self.mount_ok:

@@ -12,8 +12,9 @@ import pytest
 
 from tests.doctor.fakes import FakeHost, linux_host
 from vagrantkit.doctor.core import run_doctor
-from vagrantkit.doctor.guest import PROBE_SCRIPT, SENTINEL
+from vagrantkit.doctor.guest import PROBE_SCRIPT
 from vagrantkit.doctor.model import CheckResult, Status
+from vagrantkit.framing import SENTINEL
 from vagrantkit.render.init import init
 
 RUNNING = (
@@ -28,7 +29,7 @@ NFS_MOUNT = (
     "mountaddr=192.168.121.1,mountvers=3,mountport=20048,mountproto=tcp,local_lock=all,addr=192.168.121.1 0 0"
 )
 ROOT = "/dev/vda / ext4 rw,relatime 0 0"
-SSH = f"vagrant ssh default -c {PROBE_SCRIPT}"
+SSH = f"vagrant ssh default --no-tty -c {PROBE_SCRIPT}"
 
 
 def probe_output(*mounts: str, prefix: str = "", before: str = "", nfs_utils: str = "2.6.2") -> str:
@@ -62,7 +63,8 @@ def test_nfs_folder_mounted_as_rendered_passes_naming_what_is_in_force(tmp_path:
     r = results["guest.synced-folders:default:/vagrant"]
     assert r.status is Status.PASS, r
     assert r.message == (
-        "nfs from 192.168.121.1:/home/dev/shop (vers=3, nolock, acregmin=1, acregmax=1, acdirmin=1, acdirmax=1)"
+        "nfs from 192.168.121.1:/home/dev/shop (vers=3, proto=tcp, nolock, acregmin=1, acregmax=1, acdirmin=1, "
+        "acdirmax=1)"
     )
     assert results["guest.versions:default"].message == "default: kernel 6.1.0-50-amd64, nfs-utils 2.6.2"
     assert results["guest.pycache-prefix"].status is Status.SKIP  # no manage.py
@@ -88,7 +90,7 @@ def test_a_chatty_login_profile_around_the_frames_changes_nothing(tmp_path: Path
             "none /vagrant vboxsf rw,nodev,relatime,iocharset=utf8,uid=1000,gid=1000 0 0",
             "mounted as VirtualBox shared folder (vboxsf) (vboxsf), not as the nfs folder Vagrantfile:",
         ),
-        (NFS_MOUNT.replace("proto=tcp", "proto=udp"), "proto=udp: UDP"),
+        (NFS_MOUNT.replace("proto=tcp", "proto=udp"), "but proto=udp in force: UDP"),
         (NFS_MOUNT.replace("acregmin=1,acregmax=1", "acregmin=3,acregmax=60"), "acregmin=1 asked, acregmin=3 in force"),
         (NFS_MOUNT.replace("nolock,", ""), "nolock asked, not in force"),
         (NFS_MOUNT.replace("vers=3", "vers=4.2").replace(" nfs ", " nfs4 "), "vers=3 asked, vers=4.2 in force"),

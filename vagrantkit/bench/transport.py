@@ -26,12 +26,14 @@ from typing import Any, Protocol
 
 from vagrantkit.bench import runner as bench_runner
 from vagrantkit.errors import VagrantkitError
+from vagrantkit.framing import END, mark, sections
 
 RUNNER_PATH = Path(bench_runner.__file__)
 Progress = Callable[[dict[str, Any]], None]
 SIGNAL_EXITS = {v: k for k, v in bench_runner.SIGNAL_EXIT.items()}
 # A full run on a slow share can take an hour; the guest must not be cut off earlier.
 GUEST_TIMEOUT = 4 * 3600.0
+RUNNER_SECTION = "runner"
 
 
 class RunnerUsageError(VagrantkitError):
@@ -103,7 +105,7 @@ class GuestShell(Protocol):
 
 
 class VagrantTransport:
-    """Sends runner.py to the guest on stdin of ``vagrant ssh -c "python3 - ARGS"``.
+    """Sends runner.py to the guest on stdin of ``vagrant ssh --no-tty -c "python3 - ARGS"``.
 
     Args:
         adapter: The Vagrant adapter (``ssh`` returns a ``runner.Completed``).
@@ -117,6 +119,11 @@ class VagrantTransport:
         self.python = python
 
     def run_runner(self, args: Sequence[str], progress: Progress | None = None) -> dict[str, Any]:
-        command = " ".join(shlex.quote(a) for a in [self.python, "-", *args])
+        # The document comes back through the guest's login shell: framed, so a profile that
+        # prints something cannot break it; the runner's exit code is kept.
+        runner = shlex.join([self.python, "-", *args])
+        command = "; ".join([mark(RUNNER_SECTION), runner, "rc=$?", mark(END), "exit $rc"])
         done = self.adapter.ssh(command, input=RUNNER_PATH.read_text(encoding="utf-8"), timeout=GUEST_TIMEOUT)
-        return parse_document(done.stdout, done.returncode, done.stderr, "the guest")
+        found = sections(done.stdout)
+        stdout = "\n".join(found[RUNNER_SECTION]) if RUNNER_SECTION in found else done.stdout
+        return parse_document(stdout, done.returncode, done.stderr, "the guest")
