@@ -10,6 +10,7 @@ running is skipped with the reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -44,15 +45,17 @@ class Wanted:
     options: dict[str, str]  # option -> value ('' for a flag) in the kernel's own words
 
 
-def in_force(options: list[str] | None, nfs_version: str | None, udp: bool) -> dict[str, str]:
+def in_force(options: list[str] | None, nfs_version: str | None, udp: bool | None) -> dict[str, str]:
     """What the guest kernel's mount table should show for these NFS settings.
 
-    Vagrant puts ``vers=N`` first, ``udp`` when ``nfs_udp`` is true, then the folder's own
-    ``mount_options`` (a later option wins, as for mount). The kernel shows ``actimeo=N`` as its
-    four attribute-cache values and ``udp``/``tcp`` as ``proto=``. Other options are not judged.
+    Vagrant puts ``vers=N`` first, ``udp`` when ``nfs_udp`` is true (else the mount is TCP), then
+    the folder's own ``mount_options`` (a later option wins, as for mount). The kernel shows
+    ``actimeo=N`` as its four attribute-cache values and ``udp``/``tcp`` as ``proto=``. Other
+    options are not judged, nor ``proto`` when ``udp`` is unknown (None).
     """
     wanted: dict[str, str] = {}
-    items = ([f"vers={nfs_version}"] if nfs_version else []) + (["udp"] if udp else []) + list(options or ())
+    transport = [] if udp is None else ["udp" if udp else "tcp"]
+    items = ([f"vers={nfs_version}"] if nfs_version else []) + transport + list(options or ())
     for item in items:
         name, _, value = item.partition("=")
         if name == "actimeo":
@@ -88,11 +91,20 @@ def wanted_folders(ctx: DoctorContext) -> list[Wanted]:
         options: dict[str, str] = {}
         if folder.type == "nfs":
             version = folder.options.get("nfs_version", "").strip().strip("\"'") or None
-            udp = folder.options.get("nfs_udp", "").strip() == "true"
-            options = in_force(folder.mount_options, version, udp)
+            options = in_force(folder.mount_options, version, _nfs_udp(folder.options.get("nfs_udp"), version))
         found[path] = Wanted(path, folder.type, folder.line, options)
     found.setdefault("/vagrant", Wanted("/vagrant", None, 0, {}))
     return [w for w in found.values() if w.type not in ("disabled", "rsync")]
+
+
+def _nfs_udp(written: str | None, version: str | None) -> bool | None:
+    """Whether Vagrant mounts over UDP: ``nfs_udp`` as written, else its default (UDP unless NFSv4,
+    plugins/synced_folders/nfs/synced_folder.rb); None when that cannot be read from the literals."""
+    if written is not None:
+        return {"true": True, "false": False}.get(written.strip())
+    if version is not None and not re.fullmatch(r"\d+(\.\d+)?", version):
+        return None
+    return not (version or "").startswith("4")
 
 
 def _options(mount: Mount) -> dict[str, str]:
@@ -114,7 +126,8 @@ def _mismatches(want: Wanted, shown: dict[str, str]) -> list[str]:
         elif shown[name] != value:
             wrong.append(f"{name}={value} asked, {name}={shown[name]} in force")
     if shown.get("proto", "").startswith("udp") and want.options.get("proto") != "udp":
-        wrong.append(f"proto={shown['proto']}: UDP, which current guest kernels refuse to mount or handle badly")
+        wrong = [w for w in wrong if not w.startswith("proto=")]
+        wrong.append(f"proto={shown['proto']} in force: UDP, which current guest kernels refuse or handle badly")
     return wrong
 
 
