@@ -21,13 +21,14 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.netns import process_alive
+from tests.netns import Sandbox, SandboxUnavailable, process_alive, wait_until
 
 NFS_PORT = 2049
 MOUNT_PORT = 20048
@@ -203,13 +204,16 @@ class Ganesha:
         self.log = state / "ganesha.log"
         self.pidfile = state / "ganesha.pid"
 
+    def _written_pid(self) -> int | None:
+        try:
+            return int(self.pidfile.read_text().strip())
+        except (OSError, ValueError):  # not there, or not written yet
+            return None
+
     def pid(self) -> int | None:
         """The running daemon's pid, or None."""
-        try:
-            pid = int(self.pidfile.read_text().strip())
-        except (OSError, ValueError):
-            return None
-        return pid if process_alive(pid) else None
+        pid = self._written_pid()
+        return pid if pid is not None and process_alive(pid) else None
 
     def start(self, text: str, timeout: float = 30) -> int:
         """Write ``text`` as the configuration, (re)start the daemon, wait until it serves; returns its pid."""
@@ -226,6 +230,9 @@ class Ganesha:
             pid = self.pid()
             if pid is not None and port_open(NFS_PORT) and port_open(MOUNT_PORT):
                 return pid
+            written = self._written_pid()
+            if written is not None and not process_alive(written):  # it wrote its pid, then died
+                break
             time.sleep(0.2)
         log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else "(no log)"
         raise GaneshaError(f"ganesha did not serve within {timeout:g} s; its log: {log}")
@@ -235,3 +242,52 @@ class Ganesha:
         pid = self.pid()
         if pid is not None:
             terminate(pid)
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def start_rpcbind(sandbox: Sandbox) -> set[int]:
+    """Our own rpcbind in ``sandbox`` (ganesha registers with it); returns its pids.
+
+    rpcbind daemonises without a pid file: its pid is the process that is new in the sandbox.
+    """
+    before = sandbox.pids()
+    done = sandbox.run(["rpcbind", "-w"], timeout=30)
+    if done.returncode != 0:
+        raise GaneshaError(f"rpcbind did not start: {(done.stderr or done.stdout).strip()}")
+    try:
+        wait_until(lambda: sandbox.run(["rpcinfo", "-p", "127.0.0.1"], timeout=10).returncode == 0, 10, "rpcbind")
+    except SandboxUnavailable as exc:
+        raise GaneshaError(str(exc)) from None
+    return sandbox.pids() - before
+
+
+def start_in(sandbox: Sandbox, state: Path, text: str) -> int:
+    """:meth:`Ganesha.start` with configuration ``text``, inside ``sandbox``; returns the daemon's pid.
+
+    The daemon and the wait for its ports must be in the sandbox's network namespace, so a Python
+    inside it does the starting (``python -m tests.ganesha STATE < CONFIG``).
+    """
+    done = sandbox.run([sys.executable, "-m", "tests.ganesha", str(state)], input=text, cwd=REPO, timeout=90)
+    if done.returncode != 0 or not done.stdout.strip().isdigit():
+        raise GaneshaError(f"nfs-ganesha did not start: {(done.stderr or done.stdout).strip()[-3000:]}")
+    return int(done.stdout)
+
+
+def main(argv: Sequence[str]) -> int:
+    """``python -m tests.ganesha STATE < CONFIG``: start ganesha here, print its pid once it serves."""
+    if len(argv) != 1:
+        print("usage: python -m tests.ganesha STATE < ganesha.conf", file=sys.stderr)
+        return 2
+    try:
+        pid = Ganesha(Path(argv[0])).start(sys.stdin.read())
+    except GaneshaError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(pid)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -3,13 +3,18 @@
 Debian bookworm, minbase, with what a Vagrant guest needs and nothing more: openssh-server and sudo
 (Vagrant's communicator), python3 (the bench runner), nfs-common and netbase (mount.nfs needs
 /etc/protocols, or it says "Protocol not supported"), systemd with systemd-networkd on DHCP, and the
-``vagrant`` user with the insecure public key Debian's vagrant package ships. No bootloader: the box's
-own Vagrantfile boots the kernel directly and asks for software emulation (there is no KVM here).
+``vagrant`` user with the insecure public key Debian's vagrant package ships.
+
+The kernel is Debian's, from this machine's /boot (linux-image-amd64, which the lab uses too), booted
+directly: the box's own Vagrantfile names it and asks for software emulation (there is no KVM here).
+The root file system holds only the modules a guest loads after boot (the network card, NFS); a
+small initramfs (:mod:`tests.kernel`) loads the disk's and mounts it. Installing the kernel package
+into the box instead would double the time the build takes and the size of what Vagrant copies.
 
 The cache folder is ``$VAGRANTKIT_E2E_CACHE``, else ``$XDG_CACHE_HOME/vagrantkit/e2e``, else
 ``~/.cache/vagrantkit/e2e``. It holds one ``debian12-<hash>.box`` per set of inputs (this file's own
-text and the key) and nothing else that matters: removing it is always safe, the next run rebuilds
-the box (about two minutes, most of it debootstrap).
+text, the kernel and busybox, the key) and nothing else that matters: removing it is always safe,
+the next run rebuilds the box (about a minute and a half, most of it debootstrap).
 
 Run it by hand: ``python -m tests.e2e.box`` prints the box file's path (building it when needed).
 """
@@ -28,6 +33,9 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from tests import kernel
+from tests.kernel import BUSYBOX, KernelUnavailable, initramfs, kernel_release, resolve_modules
+
 SUITE = "bookworm"
 MIRROR = os.environ.get("VAGRANTKIT_E2E_MIRROR", "http://deb.debian.org/debian")
 PACKAGES = (
@@ -41,12 +49,15 @@ PACKAGES = (
     "iproute2",
     "procps",
     "kmod",
-    "linux-image-amd64",
-    "initramfs-tools",
 )
+# Loaded by the initramfs: the root disk. Copied into the root file system: what the guest loads later.
+INITRD_MODULES = ("virtio_pci", "virtio_blk", "crc32c_generic", "ext4")
+GUEST_MODULES = ("virtio_net", "nfsv3")
+# Not needed in a test guest, and most of a minbase system's size.
+PRUNED = ("var/cache/apt/archives", "usr/share/locale", "usr/share/doc", "usr/share/man")
 DISK_GIB = 3
 # The guest's kernel command line: the root disk is the first virtio disk; eth0 keeps its old name.
-CMD_LINE = "root=/dev/vda rw console=ttyS0 net.ifnames=0"
+CMD_LINE = "root=/dev/vda rw console=ttyS0 net.ifnames=0 quiet"
 VAGRANT_KEY_GLOB = "/usr/share/rubygems-integration/all/gems/vagrant-*/keys/vagrant.pub"
 
 # The box's own Vagrantfile (vagrant-libvirt reads it under the project's): boot the box's kernel
@@ -97,11 +108,42 @@ def cache_dir() -> Path:
 
 
 def input_hash() -> str:
-    """A hash of everything the box is built from: this file (packages, settings, steps) and the key."""
+    """A hash of everything the box is built from: this file (packages, settings, steps), the kernel,
+    busybox and the key."""
+    release = kernel_release()
     digest = hashlib.sha256()
-    digest.update(Path(__file__).read_bytes())
-    digest.update(vagrant_public_key().read_bytes())
+    for data in (
+        Path(__file__).read_bytes(),
+        Path(kernel.__file__).read_bytes(),
+        release.encode(),
+        Path(f"/boot/vmlinuz-{release}").read_bytes(),
+        BUSYBOX.read_bytes(),
+        vagrant_public_key().read_bytes(),
+    ):
+        digest.update(hashlib.sha256(data).digest())
     return digest.hexdigest()[:16]
+
+
+# The rest of the initramfs's /init (its disk modules are loaded): mount the disk, hand over to systemd.
+INIT = r"""mkdir -p /root
+for i in $(seq 50); do [ -b /dev/vda ] && break; sleep 0.1; done
+mount -t ext4 -o rw /dev/vda /root || { echo "box: cannot mount /dev/vda"; poweroff -f; }
+umount /proc /sys /dev
+exec switch_root /root /sbin/init
+"""
+
+
+def _install_modules(rootfs: Path, release: str) -> None:
+    """Copy the guest's later modules (and what they need) into the root file system; index them."""
+    source = Path("/lib/modules", release)
+    target = rootfs / "usr/lib/modules" / release
+    for module in resolve_modules(release, GUEST_MODULES):
+        destination = target / module.relative_to(source)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(module, destination)
+    for name in ("modules.order", "modules.builtin", "modules.builtin.modinfo"):
+        shutil.copyfile(source / name, target / name)
+    _run(["depmod", "-b", str(rootfs), release], timeout=120, what="depmod")
 
 
 def _run(argv: Sequence[str], *, timeout: float, what: str) -> None:
@@ -135,16 +177,11 @@ def _configure(rootfs: Path, key: Path) -> None:
     (ssh / "authorized_keys").chmod(0o600)
     _run([*chroot, "chown", "-R", "vagrant:vagrant", "/home/vagrant/.ssh"], timeout=60, what="chown")
     _run([*chroot, "systemctl", "enable", "systemd-networkd", "ssh"], timeout=60, what="systemctl enable")
-    # Nothing waits for "network online" here; the unit would only delay boot.
-    _run([*chroot, "systemctl", "mask", "systemd-networkd-wait-online"], timeout=60, what="systemctl mask")
+    # Units that only delay a test guest's boot: nothing waits for "network online", and there is
+    # no point in scrubbing ext4 metadata of a disk that lives for minutes.
+    masked = ("systemd-networkd-wait-online.service", "e2scrub_reap.service", "e2scrub_all.timer")
+    _run([*chroot, "systemctl", "mask", *masked], timeout=60, what="systemctl mask")
     (rootfs / "etc/machine-id").write_text("")  # each guest makes its own at first boot
-
-
-def _newest(rootfs: Path, pattern: str) -> Path:
-    found = sorted((rootfs / "boot").glob(pattern))
-    if not found:
-        raise BoxUnavailable(f"the root file system has no /boot/{pattern}")
-    return found[-1]
 
 
 def build(destination: Path, workdir: Path) -> Path:
@@ -157,11 +194,14 @@ def build(destination: Path, workdir: Path) -> Path:
         what="debootstrap",
     )
     _configure(rootfs, key)
+    release = kernel_release()
+    _install_modules(rootfs, release)
+    for rel in PRUNED:
+        shutil.rmtree(rootfs / rel, ignore_errors=True)
     box = workdir / "box"
     box.mkdir()
-    shutil.copyfile(_newest(rootfs, "vmlinuz-*"), box / "vmlinuz")
-    shutil.copyfile(_newest(rootfs, "initrd.img-*"), box / "initrd.img")
-    shutil.rmtree(rootfs / "var/cache/apt/archives", ignore_errors=True)
+    shutil.copyfile(f"/boot/vmlinuz-{release}", box / "vmlinuz")
+    (box / "initrd.img").write_bytes(initramfs(release, INITRD_MODULES, INIT))
     raw = workdir / "disk.raw"
     with raw.open("wb") as handle:
         handle.truncate(DISK_GIB * 1024**3)
@@ -192,7 +232,10 @@ def ensure_box(cache: Path | None = None) -> Path:
         raise BoxUnavailable("building the box needs root (debootstrap, chroot)")
     folder = cache or cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    box = folder / f"debian12-{input_hash()}.box"
+    try:
+        box = folder / f"debian12-{input_hash()}.box"
+    except KernelUnavailable as exc:
+        raise BoxUnavailable(str(exc)) from exc
     with (folder / "lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if box.is_file():
@@ -200,7 +243,10 @@ def ensure_box(cache: Path | None = None) -> Path:
         for old in folder.glob("debian12-*.box*"):
             old.unlink()
         with tempfile.TemporaryDirectory(prefix="build-", dir=folder) as workdir:
-            return build(box, Path(workdir))
+            try:
+                return build(box, Path(workdir))
+            except KernelUnavailable as exc:
+                raise BoxUnavailable(str(exc)) from exc
 
 
 if __name__ == "__main__":

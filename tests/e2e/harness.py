@@ -21,14 +21,14 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.e2e.nfs_shim import home_vagrantfile
-from tests.netns import Sandbox
+from tests.ganesha import GaneshaError, start_rpcbind
+from tests.netns import Sandbox, wait_until
 
 BOX_NAME = "local/debian12"
 PROJECT_NAME = "e2e-project"  # init's default hostname is the folder's name
@@ -121,12 +121,15 @@ class World:
         networks = root / "private" / "etc_libvirt" / "qemu" / "networks"
         (networks / "default.xml").unlink(missing_ok=True)  # never defined, never started
         shutil.rmtree(networks / "autostart", ignore_errors=True)
-        for argv in (["virtlogd", "-d"], ["libvirtd", "-d"], ["rpcbind", "-w"]):
+        for argv in (["virtlogd", "-d"], ["libvirtd", "-d"]):
             done = self.sandbox.run(argv, timeout=60)
             if done.returncode != 0:
                 raise WorldUnavailable(f"{argv[0]} did not start: {(done.stderr or done.stdout).strip()}")
-        self._wait(lambda: self.virsh("version").returncode == 0, 60, "libvirtd")
-        self._wait(lambda: self.sandbox.run(["rpcinfo", "-p", "127.0.0.1"]).returncode == 0, 30, "rpcbind")
+        try:
+            start_rpcbind(self.sandbox)
+        except GaneshaError as exc:
+            raise WorldUnavailable(str(exc)) from exc
+        wait_until(lambda: self.virsh("version").returncode == 0, 60, "libvirtd")
 
     def _vagrant_home(self) -> None:
         root = self.sandbox.root
@@ -147,14 +150,6 @@ class World:
         done = self.vagrant("box", "add", "--name", BOX_NAME, str(self.box), timeout=600, cwd=root)
         if done.returncode != 0:
             raise WorldUnavailable(f"vagrant box add failed: {(done.stderr or done.stdout).strip()[-2000:]}")
-
-    @staticmethod
-    def _wait(predicate: object, timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        while not predicate():  # type: ignore[operator]
-            if time.monotonic() > deadline:
-                raise WorldUnavailable(f"{what} did not come up within {timeout:g} s")
-            time.sleep(0.3)
 
     # --- running things inside ----------------------------------------------------------------
 

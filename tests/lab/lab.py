@@ -22,23 +22,19 @@ stopped, the namespace deleted, the folders removed.
 
 from __future__ import annotations
 
-import gzip
-import io
 import os
-import re
 import shlex
 import shutil
-import stat
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.ganesha import MOUNT_PORT, NFS_PORT, Client, Export, Ganesha, GaneshaError, config
+from tests.ganesha import MOUNT_PORT, NFS_PORT, Client, Export, GaneshaError, config, start_in, start_rpcbind
+from tests.kernel import BUSYBOX, KernelUnavailable, initramfs, kernel_release
 from tests.netns import Sandbox, SandboxUnavailable, sigterm_unwinds
 from vagrantkit.bench.transport import RUNNER_PATH, Progress, parse_document
 from vagrantkit.errors import VagrantkitError
@@ -58,7 +54,6 @@ WANTED_MODULES = (
     "ext4",
     "nfsv3",
 )
-BUSYBOX = Path("/bin/busybox")
 PROGRAMS = (
     "qemu-system-x86_64",
     "ganesha.nfsd",
@@ -94,18 +89,6 @@ def lab_mount_options(options: InitOptions | None = None) -> list[str]:
     return rendered + transport
 
 
-def kernel_release() -> str:
-    """The newest kernel in /boot that has its modules installed."""
-    candidates = sorted(
-        (p.name.removeprefix("vmlinuz-") for p in Path("/boot").glob("vmlinuz-*")),
-        key=lambda v: [int(x) if x.isdigit() else x for x in re.split(r"[.-]", v)],
-    )
-    for release in reversed(candidates):
-        if Path("/lib/modules", release, "modules.dep").exists():
-            return release
-    raise LabUnavailable("no kernel with modules in /boot (apt-get install linux-image-amd64)")
-
-
 def check_prerequisites() -> None:
     """Raise :class:`LabUnavailable` naming what is missing."""
     if os.name != "posix" or os.geteuid() != 0:
@@ -114,7 +97,10 @@ def check_prerequisites() -> None:
         _which(program)
     if not BUSYBOX.exists():
         raise LabUnavailable("busybox-static is not installed")
-    kernel_release()
+    try:
+        kernel_release()
+    except KernelUnavailable as exc:
+        raise LabUnavailable(str(exc)) from exc
 
 
 def _which(program: str) -> str:
@@ -127,75 +113,9 @@ def _which(program: str) -> str:
 # --- initramfs ---------------------------------------------------------------------------
 
 
-def resolve_modules(release: str, wanted: Sequence[str] = WANTED_MODULES) -> list[Path]:
-    """The module files for ``wanted`` and their dependencies, dependencies first."""
-    modinfo = _which("modinfo")
-    order: list[Path] = []
-    seen: set[str] = set()
-
-    def visit(name: str) -> None:
-        if name in seen:
-            return
-        seen.add(name)
-        info = subprocess.run([modinfo, "-k", release, name], capture_output=True, text=True, timeout=30)
-        if info.returncode != 0:
-            raise LabUnavailable(f"kernel {release} has no module {name}: {info.stderr.strip()}")
-        fields: dict[str, str] = {}
-        for line in info.stdout.splitlines():
-            key, _, value = line.partition(":")
-            fields.setdefault(key.strip(), value.strip())
-        for dep in fields.get("depends", "").split(","):
-            if dep.strip():
-                visit(dep.strip())
-        filename = fields.get("filename", "")
-        if filename.startswith("/"):  # "(builtin)" needs no file
-            order.append(Path(filename))
-
-    for name in wanted:
-        visit(name)
-    return order
-
-
-class Cpio:
-    """A minimal writer of the 'newc' cpio format the kernel unpacks as its initramfs."""
-
-    def __init__(self) -> None:
-        self.buffer = io.BytesIO()
-        self.ino = 1
-
-    def _entry(self, name: str, mode: int, data: bytes = b"", rdev: tuple[int, int] = (0, 0)) -> None:
-        encoded = name.encode() + b"\0"
-        fields = [self.ino, mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1], len(encoded), 0]
-        self.ino += 1
-        header = b"070701" + b"".join(b"%08X" % f for f in fields)
-        self.buffer.write(header + encoded)
-        self.buffer.write(b"\0" * (-(len(header) + len(encoded)) % 4))
-        self.buffer.write(data)
-        self.buffer.write(b"\0" * (-len(data) % 4))
-
-    def directory(self, name: str) -> None:
-        self._entry(name, stat.S_IFDIR | 0o755)
-
-    def file(self, name: str, data: bytes, mode: int = 0o644) -> None:
-        self._entry(name, stat.S_IFREG | mode, data)
-
-    def char_device(self, name: str, major: int, minor: int) -> None:
-        self._entry(name, stat.S_IFCHR | 0o600, rdev=(major, minor))
-
-    def finish(self) -> bytes:
-        self._entry("TRAILER!!!", 0)
-        return self.buffer.getvalue()
-
-
-INIT_SCRIPT = r"""#!/bin/busybox sh
-# vagrantkit lab guest: mount the three targets, run /ctl/job.sh in the host's root, power off.
-/bin/busybox --install -s /bin
-export PATH=/bin
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-for m in $(cat /modules.list); do insmod "/modules/$m" || echo "lab: insmod $m failed"; done
-mkdir -p /ctl /host
+# The rest of the lab guest's /init (its modules are loaded): mount the three targets, run
+# /ctl/job.sh in the host's root, power off.
+INIT_SCRIPT = r"""mkdir -p /ctl /host
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 ctl /ctl || { echo "lab: no ctl share"; poweroff -f; }
 . /ctl/lab.env
 step() { echo "lab: $*"; echo "$*" >> /ctl/steps; }
@@ -224,28 +144,11 @@ poweroff -f
 
 
 def build_initramfs(release: str, destination: Path) -> Path:
-    """Write a gzip'd initramfs with busybox, the modules (decompressed) and the init script."""
-    import lzma
-
-    archive = Cpio()
-    for folder in ("bin", "dev", "proc", "sys", "modules", "ctl", "host", "tmp"):
-        archive.directory(folder)
-    archive.char_device("dev/console", 5, 1)
-    archive.char_device("dev/null", 1, 3)
-    archive.file("bin/busybox", BUSYBOX.read_bytes(), 0o755)
-    archive.file("init", INIT_SCRIPT.encode(), 0o755)
-    names = []
-    for module in resolve_modules(release):
-        data = module.read_bytes()
-        if module.suffix == ".xz":
-            data = lzma.decompress(data)
-        elif module.suffix == ".zst":
-            raise LabUnavailable(f"{module}: zstd-compressed modules are not supported")
-        name = module.name.split(".ko")[0] + ".ko"
-        archive.file(f"modules/{name}", data)
-        names.append(name)
-    archive.file("modules.list", ("\n".join(names) + "\n").encode())
-    destination.write_bytes(gzip.compress(archive.finish(), compresslevel=1))
+    """Write the lab guest's initramfs: busybox, the modules and :data:`INIT_SCRIPT`."""
+    try:
+        destination.write_bytes(initramfs(release, WANTED_MODULES, INIT_SCRIPT, ("ctl", "host", "tmp")))
+    except KernelUnavailable as exc:
+        raise LabUnavailable(str(exc)) from exc
     return destination
 
 
@@ -262,29 +165,6 @@ PRIVATE = ("/run", "/var/lib/nfs")
 # Where the guest's NFS traffic comes from, as ganesha sees it: QEMU's user-mode network connects
 # from the namespace's loopback. The export is for that address only.
 GUEST_AS_SEEN_BY_SERVER = "127.0.0.1"
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _wait(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise LabUnavailable(f"{what} did not come up within {timeout:g} s")
-        time.sleep(0.2)
-
-
-def start_rpcbind(sandbox: Sandbox) -> set[int]:
-    """Our own rpcbind in ``sandbox`` (without it ganesha exits); returns its pids.
-
-    rpcbind daemonises without a pid file: its pid is the process that is new in the sandbox.
-    """
-    before = sandbox.pids()
-    done = sandbox.run([_which("rpcbind"), "-w"], timeout=30)
-    if done.returncode != 0:
-        raise LabUnavailable(f"rpcbind did not start: {(done.stderr or done.stdout).strip()}")
-    rpcinfo = _which("rpcinfo")
-    _wait(lambda: sandbox.run([rpcinfo, "-p", "127.0.0.1"], timeout=10).returncode == 0, 10, "rpcbind")
-    return sandbox.pids() - before
 
 
 def ganesha_config(export: Path) -> str:
@@ -295,20 +175,6 @@ def ganesha_config(export: Path) -> str:
     # getaddrinfo(AI_ADDRCONFIG), which does not count loopback: with only lo up it finds nothing
     # for 127.0.0.1 and exits ("No IP address found"; nfs-ganesha src/config_parsing/config_parsing.c).
     return config([Export(str(export), (guest,))], protocols=(3,))
-
-
-def start_ganesha(sandbox: Sandbox, export: Path) -> int:
-    """nfs-ganesha in ``sandbox`` serving ``export``; returns its pid.
-
-    :class:`tests.ganesha.Ganesha` starts the daemon where it runs and waits for the ports of
-    its own network namespace, so it runs in a Python inside the sandbox (:func:`main`).
-    """
-    state = sandbox.root / "ganesha"
-    argv = [sys.executable, "-m", "tests.lab.lab", "ganesha", str(state)]
-    done = sandbox.run(argv, input=ganesha_config(export), cwd=REPO, timeout=90)
-    if done.returncode != 0 or not done.stdout.strip().isdigit():
-        raise LabUnavailable(f"nfs-ganesha did not start: {(done.stderr or done.stdout).strip()[-3000:]}")
-    return int(done.stdout)
 
 
 # --- the guest ---------------------------------------------------------------------------
@@ -362,8 +228,12 @@ class Lab:
             self.workdir = self.sandbox.root
             self.release = kernel_release()
             self.initramfs = build_initramfs(self.release, self.workdir / "initramfs.gz")
-            self.pids.update(dict.fromkeys(start_rpcbind(self.sandbox), "rpcbind"))
-            self.pids[start_ganesha(self.sandbox, self.share)] = "ganesha"
+            try:
+                self.pids.update(dict.fromkeys(start_rpcbind(self.sandbox), "rpcbind"))
+                ganesha = start_in(self.sandbox, self.workdir / "ganesha", ganesha_config(self.share))
+            except GaneshaError as exc:
+                raise LabUnavailable(str(exc)) from exc
+            self.pids[ganesha] = "ganesha"
         except BaseException:
             self._stack.close()
             raise
@@ -488,25 +358,3 @@ def bench_in_lab(share: Path, runner_args: Sequence[str], *, timeout: float) -> 
         document = transport.run_runner([*target_args(), *runner_args])
     assert transport.last is not None  # run_runner sets it before it returns
     return document, transport.last, lab
-
-
-def main(argv: Sequence[str]) -> int:
-    """``python -m tests.lab.lab ganesha STATE``, run inside the sandbox by :func:`start_ganesha`.
-
-    Starts ganesha with its state in STATE and the configuration read from stdin, waits until it
-    serves, and prints its pid.
-    """
-    if len(argv) != 2 or argv[0] != "ganesha":
-        print("usage: python -m tests.lab.lab ganesha STATE < ganesha.conf", file=sys.stderr)
-        return 2
-    try:
-        pid = Ganesha(Path(argv[1]), program=_which("ganesha.nfsd")).start(sys.stdin.read())
-    except (GaneshaError, LabUnavailable) as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    print(pid)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
