@@ -139,13 +139,6 @@ VAGRANT_PLUGINS_WINNFSD = (
 )
 VAGRANT_NO_PLUGINS = "1764000000,,ui,info,No plugins installed.\n"
 VALIDATED = "Vagrantfile validated successfully.\n"
-STATUS_NOT_CREATED = (  # `vagrant status --machine-readable` in a project never brought up
-    "1764000000,default,metadata,provider,virtualbox\n"
-    "1764000000,default,provider-name,virtualbox\n"
-    "1764000000,default,state,not_created\n"
-    "1764000000,default,state-human-short,not created\n"
-    "1764000000,,ui,info,Current machine states:\n"
-)
 
 WIN_HOME = r"C:\Users\dev"
 WINNFSD_EXE = WIN_HOME + r"\.vagrant.d\gems\3.1.4\gems\vagrant-winnfsd-1.4.0\bin\winnfsd.exe"
@@ -184,7 +177,6 @@ def windows_host(**overrides: object) -> FakeHost:
     commands: dict[str, Answer] = {
         "vagrant --version": "Vagrant 2.4.1\n",
         "vagrant plugin list --machine-readable": VAGRANT_PLUGINS_WINNFSD,
-        "vagrant status --machine-readable": STATUS_NOT_CREATED,
         "vagrant validate --ignore-provider": VALIDATED,
         WIN_VBOX + r"\VBoxManage.exe --version": "7.0.14r161095\n",
         WIN_VBOX + r"\VBoxManage.exe list runningvms": "",
@@ -246,7 +238,6 @@ def macos_host(**overrides: object) -> FakeHost:
     commands: dict[str, Answer] = {
         "vagrant --version": "Vagrant 2.4.1\n",
         "vagrant plugin list --machine-readable": VAGRANT_PLUGINS_WINNFSD,
-        "vagrant status --machine-readable": STATUS_NOT_CREATED,
         "vagrant validate --ignore-provider": VALIDATED,
         "/usr/local/bin/VBoxManage --version": "7.0.14r161095\n",
         "sudo -n -l /usr/bin/tee -a /etc/exports": (1, "", "sudo: a password is required\n"),
@@ -278,7 +269,6 @@ def linux_host(**overrides: object) -> FakeHost:
     commands: dict[str, Answer] = {
         "vagrant --version": "Vagrant 2.4.1\n",
         "vagrant plugin list --machine-readable": VAGRANT_NO_PLUGINS,
-        "vagrant status --machine-readable": STATUS_NOT_CREATED,
         "vagrant validate --ignore-provider": VALIDATED,
         "/usr/bin/VBoxManage --version": "7.0.14_Ubuntur161095\n",
         "sudo -n -l /bin/chown 0:0 /tmp/vagrant-exports": (1, "", "sudo: a password is required\n"),
@@ -314,7 +304,6 @@ def wsl_host(**overrides: object) -> FakeHost:
     commands: dict[str, Answer] = {
         "vagrant --version": "Vagrant 2.4.1\n",
         "vagrant plugin list --machine-readable": VAGRANT_NO_PLUGINS,
-        "vagrant status --machine-readable": STATUS_NOT_CREATED,
         "vagrant validate --ignore-provider": VALIDATED,
         "/mnt/c/Program Files/Oracle/VirtualBox/VBoxManage.exe --version": "7.0.14r161095\r\n",
     }

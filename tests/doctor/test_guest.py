@@ -54,6 +54,9 @@ def host_with(probe: str | tuple[int, str, str], status: str = RUNNING) -> FakeH
 
 def guest_results(host: FakeHost, project: Path, **init_answers: object) -> dict[str, CheckResult]:
     init(project, {"provider": "libvirt", **init_answers})
+    created = project / ".vagrant" / "machines" / "default" / "libvirt" / "id"  # as `vagrant up` leaves it
+    created.parent.mkdir(parents=True, exist_ok=True)
+    created.write_text("5f3c0a8e-1d2b-4c3d-9e8f-0a1b2c3d4e5f")
     return {c.id: c for c in run_doctor(host=host, cwd=project, only=["guest"]).checks}
 
 
@@ -157,3 +160,11 @@ def test_pycache_prefix_of_the_vagrant_user_is_checked_for_a_django_project(
         assert r.fix is not None and r.fix.commands == (
             "echo 'export PYTHONPYCACHEPREFIX=\"$HOME/.cache/pycache\"' >> ~/.profile",
         )
+
+
+def test_a_project_without_a_created_machine_is_skipped_without_asking_vagrant(tmp_path: Path) -> None:
+    host = host_with(probe_output(NFS_MOUNT))
+    init(tmp_path, {"provider": "libvirt"})
+    results = {c.id: c for c in run_doctor(host=host, cwd=tmp_path, only=["guest"]).checks}
+    assert results["guest.synced-folders"].message == "no machine of this project is created (`vagrant up` creates one)"
+    assert host.fake_runner.count("vagrant", "status") == host.fake_runner.count("vagrant", "ssh") == 0

@@ -350,6 +350,9 @@ class DoctorContext:
         def compute() -> tuple[tuple[MachineStatus, ...], str | None]:
             if self.vagrantfile is None:
                 return (), "no Vagrantfile"
+            if not self.created_machines():
+                # Vagrant itself knows a machine as created by this id file: no need to ask it (1-2 s).
+                return (), "no machine of this project is created (`vagrant up` creates one)"
             if self.vagrant_version() is None:
                 return (), "Vagrant is not installed"
             try:
@@ -358,6 +361,16 @@ class DoctorContext:
                 return (), exc.message
 
         return self.cached("vagrant.status", compute)
+
+    def created_machines(self) -> list[Path]:
+        """The id files Vagrant keeps for the project's created machines (``.vagrant/machines/*/*/id``).
+
+        The project's own state, read where the Vagrantfile is (``VAGRANT_DOTFILE_PATH`` honoured).
+        """
+        if self.vagrantfile is None:
+            return []
+        dotfile = Path(self.host.env("VAGRANT_DOTFILE_PATH") or ".vagrant")
+        return sorted((self.vagrantfile.parent / dotfile).glob("machines/*/*/id"))
 
     def guest(self, machine: MachineStatus) -> GuestFacts | ProbeFailed:
         """What the running ``machine`` shows from inside (one ``vagrant ssh``, once), or why it showed nothing."""
