@@ -14,7 +14,7 @@ into the box instead would double the time the build takes and the size of what 
 The cache folder is ``$VAGRANTKIT_E2E_CACHE``, else ``$XDG_CACHE_HOME/vagrantkit/e2e``, else
 ``~/.cache/vagrantkit/e2e``. It holds one ``debian12-<hash>.box`` per set of inputs (this file's own
 text, the kernel and busybox, the key) and nothing else that matters: removing it is always safe,
-the next run rebuilds the box (about a minute and a half, most of it debootstrap).
+the next run rebuilds the box (about 45 s here, most of it mmdebstrap).
 
 Run it by hand: ``python -m tests.e2e.box`` prints the box file's path (building it when needed).
 """
@@ -64,6 +64,9 @@ VAGRANT_KEY_GLOB = "/usr/share/rubygems-integration/all/gems/vagrant-*/keys/vagr
 # directly, and emulate the CPU (driver "qemu" is TCG; qemu64 is a model TCG emulates fully).
 BOX_VAGRANTFILE = f"""\
 Vagrant.configure("2") do |config|
+  # A test box: keep the insecure key instead of swapping in a new one at the first `vagrant up`
+  # (20 s under emulation, and nothing the test looks at).
+  config.ssh.insert_key = false
   config.vm.provider :libvirt do |libvirt|
     libvirt.driver = "qemu"
     libvirt.cpu_mode = "custom"
@@ -188,10 +191,11 @@ def build(destination: Path, workdir: Path) -> Path:
     """Build the box file ``destination`` in ``workdir`` (a folder the caller removes)."""
     key = vagrant_public_key()
     rootfs = workdir / "rootfs"
+    # mmdebstrap: apt's parallel downloads and one dpkg run, half the time debootstrap takes (39 s vs 72 s here).
     _run(
-        ["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, str(rootfs), MIRROR],
+        ["mmdebstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, str(rootfs), MIRROR],
         timeout=1200,
-        what="debootstrap",
+        what="mmdebstrap",
     )
     _configure(rootfs, key)
     release = kernel_release()
@@ -226,10 +230,10 @@ def ensure_box(cache: Path | None = None) -> Path:
     are removed when a new one is built.
 
     Raises:
-        BoxUnavailable: A program is missing (debootstrap, mkfs.ext4, qemu-img) or a step failed.
+        BoxUnavailable: A program is missing (mmdebstrap, mkfs.ext4, qemu-img) or a step failed.
     """
     if os.geteuid() != 0:
-        raise BoxUnavailable("building the box needs root (debootstrap, chroot)")
+        raise BoxUnavailable("building the box needs root (mmdebstrap, chroot)")
     folder = cache or cache_dir()
     folder.mkdir(parents=True, exist_ok=True)
     try:
