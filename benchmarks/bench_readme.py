@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.mounts import bindfs, tmpfs
 from vagrantkit.bench import report  # after the path above: works from a checkout without install
-from vagrantkit.bench.core import BenchOptions, run_bench
+from vagrantkit.bench.core import run_bench
+from vagrantkit.bench.model import BenchOptions
 
 
 def main() -> int:

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rich.console import Console
 
 from tests.lab.lab import bench_in_lab, lab_mount_options
-from vagrantkit.bench import core, report
+from vagrantkit.bench import analysis, report
 
 
 def main() -> int:
@@ -44,7 +44,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="vagrantkit-lab-share-") as share:
         document, guest, _ = bench_in_lab(Path(share), ["--size", args.size, "--reps", args.reps], timeout=args.timeout)
     seconds = time.monotonic() - started
-    result = core.analyze(document, where="qemu lab")
+    result = analysis.analyze(document, where="qemu lab")
     report.render_table(result, Console(width=140))
     print(f"lab run: {seconds:.0f} s in all, guest boot + run {guest.seconds:.0f} s")
     if args.json:

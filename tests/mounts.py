@@ -11,7 +11,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from vagrantkit.errors import CommandError
-from vagrantkit.runner import run
+from vagrantkit.process import run
 
 
 @contextmanager

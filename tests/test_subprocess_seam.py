@@ -1,4 +1,4 @@
-"""The subprocess seam (vagrantkit.runner.run) with real processes: stdin, output, and a timeout that leaves nothing behind."""
+"""The subprocess seam (vagrantkit.process.run) with real processes: stdin, output, and a timeout that leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from vagrantkit.errors import CommandError
-from vagrantkit.runner import run
+from vagrantkit.process import run
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX process groups (Windows uses taskkill /T)")
 

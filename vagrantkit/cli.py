@@ -244,16 +244,18 @@ def bench(
     from rich.console import Console
 
     from vagrantkit.bench import core, report
+    from vagrantkit.bench.model import BenchOptions
+    from vagrantkit.bench.options import check_from_alone
 
     report.check_output_paths({"--json": json_file, "--csv": csv_file, "--plot": plot_file})
     if plot_file is not None:
         report.check_plot_path(plot_file)
     err = Console(stderr=True)
     if from_file is not None:
-        core.check_from_alone(given)
+        check_from_alone(given)
         result = core.analyze_file(from_file, baseline=given["baseline"])
     else:
-        options = core.BenchOptions(project=Path.cwd(), **given)
+        options = BenchOptions(project=Path.cwd(), **given)
         with report.ProgressDisplay(err) as progress:
             result = core.run_bench(options, progress=progress, notify=lambda text: err.print(text, highlight=False))
     for warning in result.warnings:

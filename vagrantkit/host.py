@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath, PurePosixPath, PureWindowsPath
 
-from vagrantkit import runner
+from vagrantkit import process
 from vagrantkit.errors import CommandError
 
 
@@ -70,7 +70,7 @@ class Host(abc.ABC):
         machine: str,
         environ: Mapping[str, str],
         uid: int | None,
-        run: runner.Runner,
+        run: process.ProcessRunner,
     ) -> None:
         self.system = system
         self.os = _SYSTEMS.get(system, OS.OTHER)
@@ -200,7 +200,7 @@ class Host(abc.ABC):
                     return candidate
         return None
 
-    def run(self, argv: Sequence[str], *, timeout: float = 10.0) -> runner.Completed | None:
+    def run(self, argv: Sequence[str], *, timeout: float = 10.0) -> process.Completed | None:
         """Run a program through the subprocess seam; None when it is missing or hangs."""
         try:
             return self.runner(argv, timeout=timeout)
@@ -227,7 +227,7 @@ class Host(abc.ABC):
 class LocalHost(Host):
     """The machine vagrantkit runs on."""
 
-    def __init__(self, *, environ: Mapping[str, str] | None = None, run: runner.Runner = runner.run) -> None:
+    def __init__(self, *, environ: Mapping[str, str] | None = None, run: process.ProcessRunner = process.run) -> None:
         system = platform.system()
         if system == "Windows":
             version = platform.version()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vagrantkit import runner
+from vagrantkit import process
 from vagrantkit.errors import CommandError
 
 _VERSION = re.compile(r"Vagrant (\d+(?:\.\d+)+)")
@@ -36,7 +36,9 @@ class VagrantAdapter:
         run: The subprocess seam (replaced in tests).
     """
 
-    def __init__(self, root: Path, *, env: Mapping[str, str] | None = None, run: runner.Runner = runner.run) -> None:
+    def __init__(
+        self, root: Path, *, env: Mapping[str, str] | None = None, run: process.ProcessRunner = process.run
+    ) -> None:
         self.root = root
         self.env = dict(env if env is not None else os.environ)
         self.env.setdefault("VAGRANT_CHECKPOINT_DISABLE", "1")
@@ -66,7 +68,7 @@ class VagrantAdapter:
             raise CommandError(f"vagrant plugin list failed: {(out.stderr or out.stdout).strip()}")
         return [Plugin(p.name, p.version) for p in self._python_vagrant()._parse_plugin_list(out.stdout)]
 
-    def validate(self) -> runner.Completed:
+    def validate(self) -> process.Completed:
         """``vagrant validate --ignore-provider`` in the project folder."""
         return self.run(["vagrant", "validate", "--ignore-provider"], cwd=self.root, timeout=60, env=self.env)
 
@@ -100,7 +102,7 @@ class VagrantAdapter:
 
     def ssh(
         self, command: str, *, machine: str | None = None, input: str | None = None, timeout: float = 600
-    ) -> runner.Completed:
+    ) -> process.Completed:
         """``vagrant ssh [MACHINE] --no-tty -c COMMAND`` with ``input`` on its stdin; the exit code is the command's.
 
         ``--no-tty``: ``vagrant ssh -c`` asks ssh for a pseudo-terminal by default, which on a console
@@ -119,7 +121,7 @@ class VagrantAdapter:
         except OSError:
             return None
 
-    def transient_share(self, vm_id: str, name: str, host_path: Path, *, add: bool) -> runner.Completed:
+    def transient_share(self, vm_id: str, name: str, host_path: Path, *, add: bool) -> process.Completed:
         """Add (or remove) a transient VirtualBox shared folder on a running VM, through VBoxManage."""
         argv = ["VBoxManage", "sharedfolder", "add" if add else "remove", vm_id, "--name", name]
         argv += ["--hostpath", str(host_path), "--transient"] if add else ["--transient"]

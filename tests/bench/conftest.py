@@ -15,7 +15,7 @@ import pytest
 from tests import mounts
 from tests.conftest import need, unavailable
 from vagrantkit.bench.transport import RUNNER_PATH
-from vagrantkit.runner import Completed, run
+from vagrantkit.process import Completed, run
 
 RUNNER = RUNNER_PATH  # vagrantkit/bench/runner.py, the file sent to the guest
 

@@ -14,8 +14,9 @@ import pytest
 from rich.console import Console
 
 from tests.bench.conftest import run_runner
-from vagrantkit.bench import core, report, runner, stats
-from vagrantkit.bench.core import BenchStatus, analyze, recommend
+from vagrantkit.bench import analysis, report, runner, stats
+from vagrantkit.bench.analysis import analyze, recommend
+from vagrantkit.bench.model import BenchStatus
 from vagrantkit.errors import InvalidValue, VagrantkitError
 
 
@@ -191,7 +192,7 @@ def _doc(ns: dict[str, list[int]], baseline: str) -> dict[str, Any]:
 def test_the_chosen_baseline_is_the_one_target_marked_as_baseline() -> None:
     doc = _doc({"disk": [100, 110, 105, 98, 120], "nfs": [300, 310, 290, 305, 330]}, baseline="disk")
     for chosen in ("disk", "nfs"):
-        result = core.analyze(doc, baseline=chosen)
+        result = analysis.analyze(doc, baseline=chosen)
         assert [(t.label, t.baseline) for t in result.targets] == [("disk", chosen == "disk"), ("nfs", chosen == "nfs")]
         assert all(
             (t.fs_type, t.mount_point, t.mount_options, t.mount_source) == ("tmpfs", "/m", "rw", "src")
@@ -201,13 +202,13 @@ def test_the_chosen_baseline_is_the_one_target_marked_as_baseline() -> None:
 
 def test_the_recommendation_reuses_the_ratios_to_the_baseline(monkeypatch: pytest.MonkeyPatch) -> None:
     doc = _doc({"disk": [100, 110, 105, 98, 120], "nfs": [300, 310, 290, 305, 330]}, baseline="disk")
-    expected = core.analyze(doc)
+    expected = analysis.analyze(doc)
     for row in expected.rows:  # what makes the reuse exact: a stored ratio is the same draw done again
         disk, nfs = row.cell("disk"), row.cell("nfs")
         assert disk and nfs and nfs.ratio == stats.ratio(nfs.ns, disk.ns)
     calls: list[int] = []
-    monkeypatch.setattr(core, "ratio", lambda *a, **k: (calls.append(1), stats.ratio(*a, **k))[1])
-    result = core.analyze(doc)
+    monkeypatch.setattr(analysis, "ratio", lambda *a, **k: (calls.append(1), stats.ratio(*a, **k))[1])
+    result = analysis.analyze(doc)
     assert len(calls) == len(result.rows)  # one per operation in analyze; none again in recommend
     assert (
         result.recommendation

@@ -17,7 +17,7 @@ from tests.bench.conftest import RUNNER, fs_type, interrupt_when, run_runner, sc
 from tests.conftest import need
 from vagrantkit.bench import runner
 from vagrantkit.bench.targets import parse_local
-from vagrantkit.runner import run
+from vagrantkit.process import run
 
 TINY = ["--size", "30", "--reps", "2", "--warmup", "1"]
 

@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 
 from tests.bench.conftest import scratch_left
-from vagrantkit.bench.core import BenchOptions
 from vagrantkit.bench.guest import run_in_vagrant
+from vagrantkit.bench.model import BenchOptions
 from vagrantkit.bench.transport import BenchInterrupted
 from vagrantkit.errors import VagrantkitError
 from vagrantkit.framing import END, SENTINEL, mark
-from vagrantkit.runner import Completed, run
+from vagrantkit.process import Completed, run
 from vagrantkit.vagrant_adapter import VagrantAdapter
 
 VM_ID = "0c4d5e1f-aaaa-bbbb-cccc-123456789abc"

@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import need
 from vagrantkit.doctor.model import DoctorContext
 from vagrantkit.host import LocalHost
-from vagrantkit.runner import run
+from vagrantkit.process import run
 
 REPRO = Path(__file__).parent / "repro"
 

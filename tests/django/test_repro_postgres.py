@@ -19,7 +19,7 @@ from tests.django.conftest import Postgres, django_context, repro_project
 from vagrantkit.django.threads import Closing, OrmUse, scan_threads
 from vagrantkit.doctor.checks.django import thread_connections
 from vagrantkit.doctor.model import Status
-from vagrantkit.runner import Completed, run
+from vagrantkit.process import Completed, run
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ from typing import Union
 
 from vagrantkit.errors import CommandError
 from vagrantkit.host import FileInfo, Host
-from vagrantkit.runner import DEFAULT_TIMEOUT, Completed
+from vagrantkit.process import DEFAULT_TIMEOUT, Completed
 
 Answer = Union[str, tuple[int, str], tuple[int, str, str]]
 NOW = 1_764_000_000.0  # a fixed clock: 2025-11-24

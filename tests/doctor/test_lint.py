@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import need
 from vagrantkit.doctor.lint import code_part, lint, parse
 from vagrantkit.doctor.model import Status
-from vagrantkit.runner import run
+from vagrantkit.process import run
 
 FIXTURE = Path(__file__).parent / "fixtures" / "mistakes.Vagrantfile"
 GOLDEN = Path(__file__).parents[1] / "golden"

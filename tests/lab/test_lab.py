@@ -18,7 +18,7 @@ from tests.bench.conftest import scratch_left
 from tests.conftest import build_file_tree, unavailable
 from tests.lab.lab import GuestRun, LabUnavailable, bench_in_lab, check_prerequisites
 from tests.netns import process_alive
-from vagrantkit.bench import core
+from vagrantkit.bench import analysis
 from vagrantkit.bench.runner import OPERATIONS
 from vagrantkit.django.sharedfolder import mount_of, parse_mounts
 from vagrantkit.render.options import InitOptions
@@ -79,7 +79,7 @@ def test_the_runner_ran_in_the_guest_kernel(lab_run: LabRun) -> None:
 
 def test_the_document_is_valid_json_and_analyses_against_the_guest_disk(lab_run: LabRun) -> None:
     text = json.dumps(lab_run.document)
-    result = core.analyze(json.loads(text), where="qemu")
+    result = analysis.analyze(json.loads(text), where="qemu")
     assert result.baseline == "disk"
     assert [r.op for r in result.rows] == list(OPERATIONS)
     for row in result.rows:

@@ -15,16 +15,35 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from vagrantkit.bench import runner as bench_runner
+from vagrantkit.bench.analysis import analyze
+from vagrantkit.bench.options import runner_args
 from vagrantkit.bench.targets import Target
 from vagrantkit.bench.transport import Transport, VagrantTransport
 from vagrantkit.errors import VagrantkitError
 from vagrantkit.filesystems import Kind, kind_of
 
 if TYPE_CHECKING:
-    from vagrantkit.bench.core import BenchOptions, BenchResult
+    from vagrantkit.bench.model import BenchOptions, BenchResult
+    from vagrantkit.process import Completed
+    from vagrantkit.vagrant_adapter import MachineStatus
+
+
+class BenchVagrant(Protocol):
+    """The Vagrant verbs bench uses (:class:`vagrantkit.vagrant_adapter.VagrantAdapter` has them; tests fake them)."""
+
+    def status(self) -> list[MachineStatus]: ...
+    def up(self, machine: str) -> None: ...
+    def halt(self, machine: str) -> None: ...
+    def suspend(self, machine: str) -> None: ...
+    def ssh(
+        self, command: str, *, machine: str | None = None, input: str | None = None, timeout: float = ...
+    ) -> Completed: ...
+    def machine_id(self, machine: str, provider: str) -> str | None: ...
+    def transient_share(self, vm_id: str, name: str, host_path: Path, *, add: bool) -> Completed: ...
+
 
 # The guest's own disk: the vagrant user's home (on the root file system of every common box).
 GUEST_DISK = "~"
@@ -50,7 +69,7 @@ def nfs_host_path(source: str, project: Path) -> Path:
 def run_in_vagrant(
     options: BenchOptions,
     *,
-    adapter: Any = None,
+    adapter: BenchVagrant | None = None,
     transport: Transport | None = None,
     notify: Callable[[str], None] | None = None,
     share_root: PurePosixPath = SHARE_ROOT,
@@ -106,15 +125,14 @@ def run_in_vagrant(
 
 def _measure(
     options: BenchOptions,
-    adapter: Any,
-    machine: Any,
+    adapter: BenchVagrant,
+    machine: MachineStatus,
     warnings: list[str],
     transport: Transport | None,
     notify: Callable[[str], None] | None,
     share_root: PurePosixPath,
 ) -> BenchResult:
     """Find the targets in the running machine, measure them, analyse the document."""
-    from vagrantkit.bench.core import analyze, runner_args
 
     mounts = bench_runner.parse_proc_mounts(adapter.ssh("cat /proc/mounts", machine=machine.name, timeout=60).stdout)
     run_id = secrets.token_hex(4)
@@ -154,16 +172,16 @@ def _measure(
 class _MachineShell:
     """``ssh`` bound to one machine, the shape :class:`VagrantTransport` needs."""
 
-    def __init__(self, adapter: Any, machine: str) -> None:
+    def __init__(self, adapter: BenchVagrant, machine: str) -> None:
         self.adapter = adapter
         self.machine = machine
 
-    def ssh(self, command: str, *, input: str | None = None, timeout: float = 600) -> Any:
+    def ssh(self, command: str, *, input: str | None = None, timeout: float = 600) -> Completed:
         return self.adapter.ssh(command, machine=self.machine, input=input, timeout=timeout)
 
 
 def _add_vboxsf(
-    adapter: Any,
+    adapter: BenchVagrant,
     machine: str,
     run_id: str,
     host_folder: Path,

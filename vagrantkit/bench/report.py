@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vagrantkit.bench.core import BenchResult, Cell
+from vagrantkit.bench.model import BenchResult, Cell
 from vagrantkit.bench.stats import slower_or_faster
 from vagrantkit.errors import InvalidValue, VagrantkitError
 from vagrantkit.result import dumps, envelope

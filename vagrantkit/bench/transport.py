@@ -108,7 +108,7 @@ class VagrantTransport:
     """Sends runner.py to the guest on stdin of ``vagrant ssh --no-tty -c "python3 - ARGS"``.
 
     Args:
-        adapter: The Vagrant adapter (``ssh`` returns a ``runner.Completed``).
+        adapter: The Vagrant adapter (``ssh`` returns a ``process.Completed``).
         python: The guest's Python 3.8+ interpreter.
     """
 

@@ -58,7 +58,7 @@ from typing import Any, TypeVar, Union
 from vagrantkit.doctor.guest import GuestFacts, ProbeFailed, probe
 from vagrantkit.errors import CommandError
 from vagrantkit.host import OS, Host
-from vagrantkit.runner import Completed
+from vagrantkit.process import Completed
 from vagrantkit.vagrant_adapter import MachineStatus, Plugin, VagrantAdapter
 
 T = TypeVar("T")

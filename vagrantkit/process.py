@@ -2,7 +2,8 @@
 
 Every subprocess call goes through :func:`run`: a list argv (never a shell), a timeout,
 text output captured. Tests replace the seam by passing another callable with the same
-signature where a ``Runner`` is accepted.
+signature where a ``ProcessRunner`` is accepted. (``runner`` in vagrantkit means one thing: the
+bench runner sent into guests, ``vagrantkit/bench/runner.py``.)
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class Completed:
         return self.returncode == 0
 
 
-class Runner(Protocol):
+class ProcessRunner(Protocol):
     def __call__(
         self,
         argv: Sequence[str],
