@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from vagrantkit.errors import CommandError
-from vagrantkit.process import run
+from vagrantkit.process import interact, run
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX process groups (Windows uses taskkill /T)")
 
@@ -59,3 +59,37 @@ def test_undecodable_output_is_replaced_not_fatal() -> None:
 def test_a_missing_program_is_a_command_error() -> None:
     with pytest.raises(CommandError, match="no-such-program-here: command not found"):
         run(["no-such-program-here"])
+
+
+def test_a_conversation_answers_each_stderr_line_on_stdin_and_keeps_the_rest() -> None:
+    child = (
+        "import sys\n"
+        "code = sys.stdin.buffer.read(int(sys.stdin.buffer.readline()))\n"  # like the runner's loader
+        "for word in code.split():\n"
+        "    print('ask ' + word.decode(), file=sys.stderr, flush=True)\n"
+        "    print(sys.stdin.readline().strip())\n"
+        "print('plain stderr line', file=sys.stderr)\n"
+    )
+    payload = b"one two"
+    done = interact(
+        [sys.executable, "-c", child],
+        first=str(len(payload)).encode() + b"\n" + payload,
+        on_line=lambda line: line.upper() if line.startswith("ask ") else None,
+        timeout=30,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "ASK ONE\nASK TWO\n", "plain stderr line\n")
+
+
+def test_a_conversation_that_hangs_is_stopped_with_everything_it_started() -> None:
+    marker = f"vagrantkit-talk-{secrets.token_hex(4)}"
+    with pytest.raises(CommandError, match="no answer after 1 s"):
+        interact(
+            ["bash", "-c", f"exec -a {marker} sleep 300 & exec -a {marker}-parent sleep 300"],
+            first=b"",
+            on_line=lambda _: None,
+            timeout=1,
+        )
+    deadline = time.monotonic() + 10
+    while processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_with(marker) == []

@@ -207,7 +207,8 @@ def doctor(
 @click.option(
     "--ops",
     metavar="LIST",
-    help="Comma-separated: stat, stat_missing, walk, read, create, append, rename, delete, mkdir_rmdir, reloader, discover, pyc.",
+    help="Comma-separated: stat, stat_missing, walk, read, create, append, rename, delete, mkdir_rmdir, "
+    "reloader, discover, pyc, edit.",
 )
 @click.option("--size", metavar="S|M|N", help="Fixture tree: S (2000 files), M (10000) or a number of files.")
 @click.option("--reps", type=int, help="Measured repetitions (>= 5).  [default: from the profile]")
@@ -223,7 +224,19 @@ def doctor(
     help="With --command: run it in a copy of this folder inside each target's scratch folder "
     "(in the guest: a guest path; default there: the NFS folder).",
 )
+@click.option(
+    "--host-side",
+    "host_side",
+    multiple=True,
+    metavar="LABEL=FOLDER",
+    help="With --local: the host folder behind target LABEL (a share of it), where op edit edits (repeatable). "
+    "In a Vagrant guest bench knows them.",
+)
+@click.option("--edits", type=int, help="Edits per shared folder for op edit (>= 4).  [default: 20]")
 @click.option("--machine", help="Vagrant machine.  [default: the first]")
+@click.option(
+    "--up", is_flag=True, help="Create the machine with vagrant up when it does not exist (it stays created)."
+)
 @click.option(
     "--from",
     "from_file",
@@ -238,26 +251,35 @@ def bench(
 ) -> None:
     """Measure how fast each synced folder is: the guest's disk vs NFS vs the hypervisor share.
 
-    Without --local, runs inside this project's Vagrant guest (started if needed). Only the
-    runner's own scratch folder (.vagrantkit-bench-*) is touched, and it is removed on every exit.
+    Without --local, runs inside this project's Vagrant guest (a halted one is started, and halted
+    again afterwards). Only the runner's own scratch folder (.vagrantkit-bench-*) is touched, and
+    it is removed on every exit; --command runs in a copy of the project there.
     """
     from rich.console import Console
 
     from vagrantkit.bench import core, report
     from vagrantkit.bench.model import BenchOptions
     from vagrantkit.bench.options import check_from_alone
+    from vagrantkit.result import PIPED_WIDTH
 
     report.check_output_paths({"--json": json_file, "--csv": csv_file, "--plot": plot_file})
     if plot_file is not None:
         report.check_plot_path(plot_file)
     err = Console(stderr=True)
-    if from_file is not None:
-        check_from_alone(given)
-        result = core.analyze_file(from_file, baseline=given["baseline"])
-    else:
-        options = BenchOptions(project=Path.cwd(), **given)
-        with report.ProgressDisplay(err) as progress:
-            result = core.run_bench(options, progress=progress, notify=lambda text: err.print(text, highlight=False))
+    try:
+        if from_file is not None:
+            check_from_alone(given)
+            result = core.analyze_file(from_file, baseline=given["baseline"])
+        else:
+            options = BenchOptions(project=Path.cwd(), **given)
+            with report.ProgressDisplay(err) as progress:
+                result = core.run_bench(
+                    options, progress=progress, notify=lambda text: err.print(text, highlight=False)
+                )
+    except VagrantkitError as exc:
+        if json_file is not None:  # the envelope, with the error, wherever the JSON was asked for
+            report.write_error_json(json_file, exc)
+        raise
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     for error in result.errors:
@@ -267,7 +289,8 @@ def bench(
     elif csv_file is not None and str(csv_file) == "-":
         click.echo(report.to_csv(result), nl=False)
     else:
-        report.render_table(result, Console(soft_wrap=False))
+        tty = sys.stdout.isatty()
+        report.render_table(result, Console(soft_wrap=False, width=None if tty else PIPED_WIDTH))
     for path, write in ((json_file, report.to_json), (csv_file, report.to_csv)):
         if path is not None and str(path) != "-":  # "-": printed above, instead of the table
             report.write_text(path, write(result))

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,8 +79,102 @@ def run(
         CommandError: The program is not found, cannot be started, or timed out.
     """
     argv = [str(a) for a in argv]
+    proc = _start(argv, cwd, env)
     try:
-        proc = subprocess.Popen(
+        out, err = proc.communicate((input or "").encode("utf-8"), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        stop_group(proc)
+        raise CommandError(f"{' '.join(argv)}: no answer after {timeout:g} s") from None
+    except BaseException:  # Ctrl-C, SIGTERM turned into an exception: nothing left running
+        stop_group(proc, interrupt=True)
+        raise
+    return Completed(tuple(argv), proc.returncode, _text(out), _text(err))
+
+
+class Interactor(Protocol):
+    def __call__(
+        self,
+        argv: Sequence[str],
+        *,
+        first: bytes,
+        on_line: Callable[[str], str | None],
+        timeout: float = DEFAULT_TIMEOUT,
+        cwd: Path | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Completed: ...
+
+
+def interact(
+    argv: Sequence[str],
+    *,
+    first: bytes,
+    on_line: Callable[[str], str | None],
+    timeout: float = DEFAULT_TIMEOUT,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Completed:
+    """Run ``argv`` as a conversation: ``first`` on its stdin, then each line it writes to stderr to
+    ``on_line``, whose answer (if not None) goes back on its stdin as one line.
+
+    Like :func:`run`: a process group of its own, stopped whole on a timeout (``timeout`` for the
+    whole conversation) or an interrupt. The stderr lines ``on_line`` answered or consumed (it
+    returns ``""``) are left out of the result's stderr; stdout is collected whole.
+
+    Raises:
+        CommandError: The program is not found, cannot be started, or timed out.
+    """
+    argv = [str(a) for a in argv]
+    proc = _start(argv, cwd, env)
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    stdout: list[bytes] = []
+    out = proc.stdout
+    reader = threading.Thread(target=lambda: stdout.append(out.read()), daemon=True)
+    reader.start()
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        stop_group(proc, drain=False)  # the conversation's thread reads the pipes
+
+    timer = threading.Timer(timeout, expire)
+    timer.daemon = True
+    timer.start()
+    kept: list[str] = []
+    try:
+        with suppress(BrokenPipeError, OSError):
+            proc.stdin.write(first)
+            proc.stdin.flush()
+        for raw in iter(proc.stderr.readline, b""):
+            line = _text(raw).rstrip("\r\n")
+            answer = on_line(line)
+            if answer is None:
+                kept.append(line)
+            elif answer:
+                with suppress(BrokenPipeError, OSError):
+                    proc.stdin.write(answer.encode("utf-8") + b"\n")
+                    proc.stdin.flush()
+        with suppress(OSError):
+            proc.stdin.close()
+        proc.wait()
+        reader.join(GRACE)
+    except BaseException:  # Ctrl-C, SIGTERM turned into an exception, on_line's own error
+        stop_group(proc, interrupt=True, drain=False)
+        raise
+    finally:
+        timer.cancel()
+    if expired.is_set():
+        raise CommandError(f"{' '.join(argv)}: no answer after {timeout:g} s")
+    return Completed(tuple(argv), proc.returncode, _text(b"".join(stdout)), "\n".join(kept) + ("\n" if kept else ""))
+
+
+# How long a stopped group gets to end by itself (and its pipes to drain) before it is killed.
+GRACE = 5.0
+
+
+def _start(argv: Sequence[str], cwd: Path | None, env: Mapping[str, str] | None) -> subprocess.Popen[bytes]:
+    """``argv`` with three pipes, in a process group of its own."""
+    try:
+        return subprocess.Popen(
             argv,
             cwd=cwd,
             env=dict(env) if env is not None else None,
@@ -92,19 +187,6 @@ def run(
         raise CommandError(f"{argv[0]}: command not found") from exc
     except OSError as exc:
         raise CommandError(f"{argv[0]}: cannot run it ({exc.strerror})") from exc
-    try:
-        out, err = proc.communicate((input or "").encode("utf-8"), timeout=timeout)
-    except subprocess.TimeoutExpired:
-        stop_group(proc)
-        raise CommandError(f"{' '.join(argv)}: no answer after {timeout:g} s") from None
-    except BaseException:  # Ctrl-C, SIGTERM turned into an exception: nothing left running
-        stop_group(proc, interrupt=True)
-        raise
-    return Completed(tuple(argv), proc.returncode, _text(out), _text(err))
-
-
-# How long a stopped group gets to end by itself (and its pipes to drain) before it is killed.
-GRACE = 5.0
 
 
 def _text(data: bytes) -> str:
@@ -117,12 +199,13 @@ def _own_group() -> dict[str, Any]:
     return {"start_new_session": True}
 
 
-def stop_group(proc: subprocess.Popen[bytes], *, interrupt: bool = False) -> None:
+def stop_group(proc: subprocess.Popen[bytes], *, interrupt: bool = False, drain: bool = True) -> None:
     """Stop ``proc`` and everything it started, then reap it; waits a few times :data:`GRACE` at most.
 
     POSIX: SIGINT (an interrupt, so `vagrant` can clean up as after Ctrl-C) or SIGTERM to the
-    process group, SIGKILL after :data:`GRACE`. Windows: ``taskkill /T /F`` on the tree (a
-    console's Ctrl-C does not reach a process group of its own).
+    process group, SIGKILL to what is left of it after :data:`GRACE`. Windows: ``taskkill /T /F`` on
+    the tree (a console's Ctrl-C does not reach a process group of its own). ``drain``: read what
+    is left in its pipes (not when another thread reads them).
     """
     if os.name == "nt":
         with suppress(OSError, subprocess.SubprocessError):
@@ -130,17 +213,15 @@ def stop_group(proc: subprocess.Popen[bytes], *, interrupt: bool = False) -> Non
                 ["taskkill", "/T", "/F", "/PID", str(proc.pid)], capture_output=True, timeout=GRACE, check=False
             )
     else:
-        first = signal.SIGINT if interrupt else signal.SIGTERM
-        for sig in (first, signal.SIGKILL):
-            with suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, sig)
-            try:
-                proc.communicate(timeout=GRACE)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-    with suppress(subprocess.TimeoutExpired, OSError, ValueError):
-        proc.communicate(timeout=GRACE)
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGINT if interrupt else signal.SIGTERM)
+        with suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=GRACE)
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever of the group outlived its leader
+    if drain:
+        with suppress(subprocess.TimeoutExpired, OSError, ValueError):
+            proc.communicate(timeout=GRACE)
     if proc.poll() is None:
         proc.kill()
         with suppress(subprocess.TimeoutExpired):

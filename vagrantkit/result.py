@@ -10,6 +10,8 @@ from pathlib import PurePath
 from typing import Any
 
 ENVELOPE_VERSION = "1"
+# Text that is piped or redirected (no terminal to ask) is laid out this wide, by every command.
+PIPED_WIDTH = 100
 
 
 def to_jsonable(value: Any) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,15 +34,22 @@ class VagrantAdapter:
         env: Environment for `vagrant` (default: inherited). Vagrant's update check is turned
             off in it unless set: that network call takes seconds, or hangs on an offline host.
         run: The subprocess seam (replaced in tests).
+        interact: Its conversational half, for ``ssh_stream`` (replaced in tests).
     """
 
     def __init__(
-        self, root: Path, *, env: Mapping[str, str] | None = None, run: process.ProcessRunner = process.run
+        self,
+        root: Path,
+        *,
+        env: Mapping[str, str] | None = None,
+        run: process.ProcessRunner = process.run,
+        interact: process.Interactor = process.interact,
     ) -> None:
         self.root = root
         self.env = dict(env if env is not None else os.environ)
         self.env.setdefault("VAGRANT_CHECKPOINT_DISABLE", "1")
         self.run = run
+        self.interact = interact
 
     def _python_vagrant(self) -> Any:
         import vagrant  # lazy: python-vagrant is only needed when Vagrant is really driven
@@ -112,6 +119,20 @@ class VagrantAdapter:
         """
         argv = ["vagrant", "ssh", *([machine] if machine else []), "--no-tty", "-c", command]
         return self.run(argv, cwd=self.root, timeout=timeout, env=self.env, input=input)
+
+    def ssh_stream(
+        self,
+        command: str,
+        *,
+        machine: str | None = None,
+        first: bytes,
+        on_line: Callable[[str], str | None],
+        timeout: float = 600,
+    ) -> process.Completed:
+        """``vagrant ssh [MACHINE] --no-tty -c COMMAND`` as a conversation (:func:`vagrantkit.process.interact`):
+        ``first`` on its stdin, each stderr line to ``on_line``, whose answers go back on stdin."""
+        argv = ["vagrant", "ssh", *([machine] if machine else []), "--no-tty", "-c", command]
+        return self.interact(argv, first=first, on_line=on_line, cwd=self.root, timeout=timeout, env=self.env)
 
     def machine_id(self, machine: str, provider: str) -> str | None:
         """The provider's id for the machine (VirtualBox's VM UUID), from ``.vagrant/machines``."""

@@ -14,6 +14,7 @@ import pytest
 
 from tests import mounts
 from tests.conftest import need, unavailable
+from vagrantkit.bench.runner import OPERATIONS, PACED_OPS
 from vagrantkit.bench.transport import RUNNER_PATH
 from vagrantkit.process import Completed, run
 
@@ -57,8 +58,19 @@ def fs_type(path: Path) -> str:
 
 
 def run_runner(*args: str, timeout: float = 120) -> Completed:
-    """Run runner.py as the guest would: a separate interpreter, isolated from this package (-I)."""
-    return run([sys.executable, "-I", str(RUNNER), *args], timeout=timeout)
+    """Run runner.py as the guest would: a separate interpreter, isolated from this package (-I).
+
+    The reloader's sleep between ticks is 20 ms here unless ``args`` set it (runserver's is 1 s):
+    a test needs the ticks, not the wait.
+    """
+    fast = [] if "--reloader-sleep" in args else ["--reloader-sleep", "0.02"]
+    return run([sys.executable, "-I", str(RUNNER), *args, *fast], timeout=timeout)
+
+
+# What a run without --host-side measures: every operation but edit (which needs a host side).
+WITHOUT_HOST_SIDE = [op for op in OPERATIONS if op != "edit"]
+# The operations run back to back in every repetition (the paced ones run after them).
+BATCH = [op for op in OPERATIONS if op not in PACED_OPS]
 
 
 def scratch_left(*folders: Path) -> list[str]:

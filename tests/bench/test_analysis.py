@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from tests.bench.conftest import run_runner
+from tests.bench.conftest import WITHOUT_HOST_SIDE, run_runner
 from vagrantkit.bench import analysis, report, runner, stats
 from vagrantkit.bench.analysis import analyze, recommend
 from vagrantkit.bench.model import BenchStatus
@@ -32,7 +32,7 @@ def test_ratios_are_computed_against_the_baseline(doc: dict[str, Any]) -> None:
     result = analyze(doc)
     assert result.baseline == "mem" and result.status is BenchStatus.OK
     assert result.targets[0].fs_type == "tmpfs"
-    assert [r.op for r in result.rows] == list(runner.OPERATIONS)
+    assert [r.op for r in result.rows] == WITHOUT_HOST_SIDE
     for row in result.rows:
         base_ns = doc["results"]["mem"][row.op]["ns"]
         fuse_ns = doc["results"]["fuse"][row.op]["ns"]
@@ -71,7 +71,7 @@ def test_table_csv_json_and_plot_render_from_the_document_alone(doc: dict[str, A
     assert text.rstrip().endswith(result.recommendation)
 
     rows = list(csv.DictReader(io.StringIO(report.to_csv(result))))
-    assert len(rows) == 2 * len(runner.OPERATIONS)
+    assert len(rows) == 2 * len(WITHOUT_HOST_SIDE)
     assert {r["target"] for r in rows} == {"mem", "fuse"}
     assert all(r["ratio"] == "" for r in rows if r["target"] == "mem")
     stat_fuse = next(r for r in rows if r["op"] == "stat" and r["target"] == "fuse")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.bench.conftest import interrupt_when, run_runner, scratch_left
+from tests.bench.conftest import WITHOUT_HOST_SIDE, interrupt_when, run_runner, scratch_left
 from vagrantkit.bench import runner
 
 TINY = ("--size", "20", "--reps", "5", "--warmup", "0")
@@ -68,7 +68,7 @@ def test_from_renders_a_runner_document_measured_elsewhere(cli_runner: Any, tmpf
     assert "tmpfs (baseline)" in result.stdout
     rows = list(csv.DictReader(io.StringIO((tmp_path / "g.csv").read_text())))
     assert {r["target"] for r in rows if r["baseline"] == "True"} == {"again"}
-    assert len(rows) == 2 * len(runner.OPERATIONS)
+    assert len(rows) == 2 * len(WITHOUT_HOST_SIDE)
 
 
 @pytest.mark.parametrize(

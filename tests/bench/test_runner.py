@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench.conftest import RUNNER, fs_type, interrupt_when, run_runner, scratch_left
+from tests.bench.conftest import BATCH, RUNNER, WITHOUT_HOST_SIDE, fs_type, interrupt_when, run_runner, scratch_left
 from tests.conftest import need
 from vagrantkit.bench import runner
 from vagrantkit.bench.targets import parse_local
@@ -32,7 +32,7 @@ def test_runner_measures_tmpfs_and_fuse_and_leaves_nothing_behind(tmpfs: Path, f
     assert doc["schema"] == runner.SCHEMA
     assert doc["status"] == "ok" and doc["errors"] == []
     assert doc["params"]["baseline"] == "mem"
-    assert doc["params"]["ops"] == list(runner.OPERATIONS)
+    assert doc["params"]["ops"] == list(runner.OPERATIONS)  # edit asked for too: n/a without a host side
     targets = {t["label"]: t for t in doc["targets"]}
     assert targets["mem"]["mount"]["fs_type"] == fs_type(tmpfs) == "tmpfs"
     assert targets["fuse"]["mount"]["fs_type"] == fs_type(fuse)
@@ -64,14 +64,14 @@ def test_runner_measures_tmpfs_and_fuse_and_leaves_nothing_behind(tmpfs: Path, f
     }
     for label in ("mem", "fuse"):
         ops = doc["results"][label]
-        assert sorted(ops) == sorted(runner.OPERATIONS)
+        assert sorted(ops) == sorted(WITHOUT_HOST_SIDE)
         for op, slot in ops.items():
             assert len(slot["ns"]) == 2, op  # the warm-up repetition is not in the samples
             assert all(isinstance(ns, int) and ns > 0 for ns in slot["ns"]), op
             if op in expected_counts:
                 assert slot["count"] == expected_counts[op], op
     # interleaved: one shuffled order of both targets per operation and measured repetition
-    assert len(doc["order"]) == 2 * len(runner.OPERATIONS)
+    assert len(doc["order"]) == 2 * len(BATCH)
     assert all(sorted(o) == ["fuse", "mem"] for o in doc["order"])
     assert scratch_left(tmpfs, fuse) == []
     assert sorted(os.listdir(tmpfs)) == before
@@ -85,7 +85,7 @@ def test_runner_prints_the_document_on_stdout_and_progress_on_stderr(tmpfs: Path
     assert [t["label"] for t in doc["targets"]] == ["tmpfs"]  # label from the folder's name
     assert sorted(doc["results"]["tmpfs"]) == ["reloader", "stat"]
     events = [json.loads(line) for line in done.stderr.splitlines()]
-    assert events[-1]["progress"] == [6, 6]  # (1 warm-up + 2 reps) x 2 ops x 1 target
+    assert events[-1]["progress"] == [4, 4]  # (1 warm-up + 2 reps) x stat + the paced reloader, 1 target
     assert [e["phase"] for e in events[:2]] == ["fixture", "warmup"]
     assert {e["phase"] for e in events} == {"fixture", "warmup", "measure"}
 
@@ -141,23 +141,32 @@ def test_an_existing_scratch_folder_is_never_reused(tmpfs: Path) -> None:
     assert (tmpfs / ".vagrantkit-bench-fixed-tmpfs" / "keep").read_text() == "user data"
 
 
-def test_command_is_timed_in_the_target_or_in_a_copy(tmpfs: Path, tmp_path: Path) -> None:
+def test_command_runs_in_a_copy_never_in_the_users_folder(tmpfs: Path, tmp_path: Path) -> None:
+    # The command writes a file where it runs and needs manage.py there: a copy of the target.
+    (tmpfs / "manage.py").write_text("print('hi')\n")
+    probe = f"{sys.executable} -c \"import os, sys; open('made-by-command', 'w').close(); sys.exit(0 if os.path.exists('manage.py') else 7)\""
+    done = run_runner(str(tmpfs), "--command", probe, "--reps", "2", "--warmup", "0", "--size", "10")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["params"]["ops"] == ["command"]  # --command alone times only the command
+    assert doc["targets"][0]["fixture"] is None  # and builds no fixture for it
+    slot = doc["results"]["tmpfs"]["command"]
+    assert slot["count"] == 1 and len(slot["ns"]) == 2
+    assert sorted(os.listdir(tmpfs)) == ["manage.py"]  # nothing written into the user's folder
+    assert scratch_left(tmpfs) == []
+
+
+def test_a_command_that_fails_is_a_failed_measurement_not_a_timing(tmpfs: Path, tmp_path: Path) -> None:
     project = tmp_path / "project"
     project.mkdir()
-    (project / "manage.py").write_text("print('hi')\n")
     probe = f"{sys.executable} -c \"import os, sys; sys.exit(0 if os.path.exists('manage.py') else 7)\""
-    in_target = run_runner(str(tmpfs), "--command", probe, "--reps", "2", "--warmup", "0")
-    assert in_target.returncode == 0, in_target.stderr
-    doc = json.loads(in_target.stdout)
-    slot = doc["results"]["tmpfs"]["command"]
-    assert doc["params"]["ops"] == ["command"]  # --command alone times only the command
-    assert slot["returncodes"] == [7, 7]  # the target folder has no manage.py
-    assert slot["count"] == 1 and len(slot["ns"]) == 2
+    done = run_runner(str(tmpfs), "--command", probe, "--copy", str(project), "--reps", "2", "--warmup", "0")
+    assert done.returncode == 1
+    doc = json.loads(done.stdout)
+    assert doc["status"] == "failed"
     assert "tmpfs: --command exited 7" in doc["errors"]
-    in_copy = run_runner(str(tmpfs), "--command", probe, "--copy", str(project), "--reps", "2", "--warmup", "0")
-    assert json.loads(in_copy.stdout)["results"]["tmpfs"]["command"]["returncodes"] == [0, 0]
+    assert "command" not in doc["results"]["tmpfs"]  # no timing of a run that failed
     assert scratch_left(tmpfs) == []
-    assert (project / "manage.py").exists()
 
 
 def test_fixture_is_deterministic_django_shaped_and_compiles(tmp_path: Path) -> None:

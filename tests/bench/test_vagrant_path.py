@@ -11,7 +11,7 @@ import os
 import re
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -20,10 +20,10 @@ import pytest
 from tests.bench.conftest import scratch_left
 from vagrantkit.bench.guest import run_in_vagrant
 from vagrantkit.bench.model import BenchOptions
-from vagrantkit.bench.transport import BenchInterrupted
+from vagrantkit.bench.transport import LOADER, BenchInterrupted
 from vagrantkit.errors import VagrantkitError
 from vagrantkit.framing import END, SENTINEL, mark
-from vagrantkit.process import Completed, run
+from vagrantkit.process import Completed, interact
 from vagrantkit.vagrant_adapter import VagrantAdapter
 
 VM_ID = "0c4d5e1f-aaaa-bbbb-cccc-123456789abc"
@@ -80,34 +80,56 @@ class FakeVagrant:
         command = argv[5]
         if command == "cat /proc/mounts":
             return done(out=self.mounts)
-        framed = re.fullmatch(
-            rf"{re.escape(mark('runner'))}; (python3 - .*); rc=\$\?; {re.escape(mark(END))}; exit \$rc", command
-        )
-        if framed:
-            assert input is not None and input.startswith("#!/usr/bin/env python3")
-            if self.runner_exit is not None:
-                return done(self.runner_exit, err="runner.py: interrupted by SIGTERM; scratch folders removed\n")
-            proc = run(
-                [sys.executable, "-I", "-", *shlex.split(framed[1])[2:]],
-                input=input,
-                timeout=120,
-                env={**os.environ, "HOME": str(self.home)},
-            )
-            # As the guest's login shell prints it, a chatty profile included: only the frame is read.
-            out = f"Welcome to the guest!\n{SENTINEL}runner\n{proc.stdout}\n{SENTINEL}end\nlogout\n"
-            return done(proc.returncode, out, proc.stderr)
         words = shlex.split(command)
         if "vboxsf" in words:
             if not self.mount_ok:
                 return done(32, err="mount: unknown filesystem type 'vboxsf'")
-            Path(words[-1]).mkdir()  # stands in for the mount
+            Path(words[-1]).symlink_to(self.nfs)  # stands in for the mount: a view of the host folder
             return done()
         if words[:2] == ["sudo", "umount"]:
-            Path(words[2]).rmdir()
+            Path(words[2]).unlink()
             return done()
         if words[:2] == ["sudo", "rmdir"]:
             return done()
         raise AssertionError(f"unexpected guest command {command!r}")
+
+    def interact(
+        self,
+        argv: Sequence[str],
+        *,
+        first: bytes,
+        on_line: Callable[[str], str | None],
+        timeout: float = 30,
+        cwd: Path | None = None,
+        env: Any = None,
+    ) -> Completed:
+        """`vagrant ssh --no-tty -c "<frame>; python3 -c LOADER ARGS; ..."`: the runner really runs, here."""
+        argv = [str(a) for a in argv]
+        self.calls.append(argv)
+        assert argv[:5] == ["vagrant", "ssh", "default", "--no-tty", "-c"], argv
+        framed = re.fullmatch(
+            rf"{re.escape(mark('runner'))}; (python3 -c .*); rc=\$\?; {re.escape(mark(END))}; exit \$rc", argv[5]
+        )
+        assert framed, argv[5]
+        words = shlex.split(framed[1])
+        assert words[:3] == ["python3", "-c", LOADER]
+        if self.runner_exit is not None:
+            return Completed(
+                tuple(argv), self.runner_exit, "", "runner.py: interrupted by SIGTERM; scratch folders removed\n"
+            )
+        done = interact(
+            [sys.executable, "-I", "-c", LOADER, *words[3:]],
+            first=first,
+            on_line=on_line,
+            timeout=120,
+            env={**os.environ, "HOME": str(self.home)},
+        )
+        # As the guest's login shell prints it, a chatty profile included: only the frame is read.
+        out = f"Welcome to the guest!\n{SENTINEL}runner\n{done.stdout}\n{SENTINEL}end\nlogout\n"
+        return Completed(tuple(argv), done.returncode, out, done.stderr)
+
+    def adapter(self, project: Path) -> VagrantAdapter:
+        return VagrantAdapter(project, run=self, interact=self.interact)
 
     def vbox(self) -> list[list[str]]:
         return [c for c in self.calls if c[0] == "VBoxManage"]
@@ -123,11 +145,11 @@ def project(tmp_path: Path) -> Path:
 
 
 def _bench(project: Path, fake: FakeVagrant) -> Any:
-    options = BenchOptions(project=project, size="20", reps=5, warmup=0, ops="stat,create,reloader")
+    options = BenchOptions(project=project, size="20", reps=5, warmup=0, ops="stat,create,edit", edits=4)
     notes: list[str] = []
     result = run_in_vagrant(
         options,
-        adapter=VagrantAdapter(project, run=fake),
+        adapter=fake.adapter(project),
         notify=notes.append,
         share_root=PurePosixPath(str(fake.mnt)),
     )
@@ -165,6 +187,9 @@ def test_bench_in_virtualbox_compares_disk_nfs_and_a_transient_vboxsf_share(proj
     assert umount < fake.calls.index(remove)  # unmounted in the guest before the share goes away
     assert not paths["vboxsf"].exists()
     for row in result.rows:
+        if row.op == "edit":  # the shares only: the host edited the folder behind them, the guest saw it
+            assert {c.label: (len(c.ns), c.misses) for c in row.cells} == {"nfs": (4, 0), "vboxsf": (4, 0)}
+            continue
         assert {c.label for c in row.cells} == {"disk", "nfs", "vboxsf"}
         assert all((c.ratio is None) == (c.label == "disk") for c in row.cells)
     assert result.warnings == ("default was poweroff: started for the run, then halted again",)
@@ -242,11 +267,11 @@ def test_command_in_the_guest_runs_in_copies_of_the_nfs_folder(project: Path, tm
     (fake.nfs / "manage.py").write_text("print('hi')\n")
     probe = f"{sys.executable} -c \"import os, sys; sys.exit(0 if os.path.exists('manage.py') else 7)\""
     options = BenchOptions(project=project, reps=5, warmup=0, command=probe)
-    result = run_in_vagrant(options, adapter=VagrantAdapter(project, run=fake), share_root=PurePosixPath(str(fake.mnt)))
+    result = run_in_vagrant(options, adapter=fake.adapter(project), share_root=PurePosixPath(str(fake.mnt)))
     assert result.params["copy"] == str(fake.nfs)
     row = result.row("command")
     assert row is not None and {c.label for c in row.cells} == {"disk", "nfs", "vboxsf"}
     for label in ("disk", "nfs", "vboxsf"):
-        assert result.document["results"][label]["command"]["returncodes"] == [0] * 5
+        assert len(result.document["results"][label]["command"]["ns"]) == 5
     assert scratch_left(fake.home, fake.nfs) == []
     assert sorted(os.listdir(fake.nfs)) == ["manage.py"]

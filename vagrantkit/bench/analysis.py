@@ -6,13 +6,17 @@ lab's QEMU guest) renders like a `bench` run: ``report.render_table(analyze(json
 
 from __future__ import annotations
 
+import math
+import os
+import shlex
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from vagrantkit.bench import runner as bench_runner
 from vagrantkit.bench.model import BenchResult, BenchStatus, Cell, OpRow, TargetInfo
-from vagrantkit.bench.stats import compare, ratio, slower_or_faster, summarize
+from vagrantkit.bench.stats import OpStats, compare, ratio, slower_or_faster, summarize
 from vagrantkit.errors import InvalidValue, VagrantkitError
 
 # Which operation speaks for "everyday speed" in the recommendation, best first.
@@ -59,34 +63,89 @@ def analyze(
         cells = []
         for label in labels:
             slot = results.get(label, {}).get(op)
-            if not slot or not slot["ns"]:
-                continue
-            r = None
-            if label != chosen and base and base["ns"]:
-                r = ratio(slot["ns"], base["ns"])
-            stats = summarize(slot["ns"], slot["count"], slot.get("unit", "file"))
-            cells.append(Cell(label, stats, r, tuple(slot["ns"])))
+            if not slot or not (slot["ns"] or slot.get("misses")):
+                continue  # not measured here (op edit on a folder with no host side: n/a)
+            sleep = doc["params"].get("reloader_sleep", bench_runner.RELOADER_SLEEP)
+            cells.append(_cell(op, label, slot, base if label != chosen else None, sleep))
         if cells:
-            best = min(cells, key=lambda c: c.stats.median_ns)
-            if best.ratio is None:
-                decisive = all(c.ratio.low > 1 for c in cells if c.ratio is not None)
-            else:
-                decisive = best.ratio.high < 1
-            rows.append(OpRow(op, tuple(cells), best.label, decisive))
+            rows.append(_row(op, cells))
     status = BenchStatus.OK if doc.get("status") == "ok" else BenchStatus.FAILED
+    warnings = [*warnings, *_leftover_notes(doc, where)]
+    advice = recommend(tuple(rows), targets, chosen)
+    if status is BenchStatus.FAILED:
+        advice = "No recommendation: the run failed (see the errors); what was measured is shown."
     return BenchResult(
         status=status,
         where=where,
         baseline=chosen,
         targets=targets,
         rows=tuple(rows),
-        recommendation=recommend(tuple(rows), targets, chosen),
+        recommendation=advice,
         params=dict(doc["params"]),
         environment=dict(doc["environment"]),
         errors=tuple(doc.get("errors", ())),
         warnings=tuple(warnings),
         document=doc,
     )
+
+
+def removal_command(path: str, where: str) -> str:
+    """How to remove a scratch folder bench could not: in the guest through `vagrant ssh`, else here."""
+    if where.startswith("vagrant:"):
+        machine = where.split(":", 1)[1].split(" ", 1)[0]
+        return f"vagrant ssh {machine} -c {shlex.quote('rm -rf ' + shlex.quote(path))}"
+    if os.name == "nt":
+        return f'Remove-Item -Recurse -Force "{path}"'
+    return f"rm -rf {shlex.quote(path)}"
+
+
+def _leftover_notes(doc: Mapping[str, Any], where: str) -> list[str]:
+    """Scratch folders of earlier runs found in the targets, and this run's that could not be removed."""
+    notes = [
+        f"{path} is left from an earlier bench run that was stopped; remove it: {removal_command(path, where)}"
+        for path in doc.get("leftovers", ())
+    ]
+    notes += [
+        f"{path} could not be removed (its file system stopped answering?); once it answers: {removal_command(path, where)}"
+        for path in doc.get("cleanup", {}).get("left", ())
+    ]
+    return notes
+
+
+def _cell(
+    op: str,
+    label: str,
+    slot: Mapping[str, Any],
+    base: Mapping[str, Any] | None,
+    sleep: float = bench_runner.RELOADER_SLEEP,
+) -> Cell:
+    ns = [int(n) for n in slot["ns"]]
+    unit = slot.get("unit", "file")
+    if op == "edit":
+        # Latencies, not batch times: no ratio to a baseline, which has no host side; misses kept.
+        misses = len(slot.get("misses", ()))
+        stats = summarize(ns, 1, unit) if ns else OpStats(1, unit, 0, math.inf, math.inf, math.inf, math.inf)
+        return Cell(label, stats, None, tuple(ns), misses=misses)
+    r = ratio(ns, base["ns"]) if base and base["ns"] else None
+    share = None
+    if op == "reloader" and slot.get("cpu_ns"):
+        # One tick, then RELOADER_SLEEP asleep, as under runserver: the CPU one tick costs per cycle.
+        cycle_s = statistics.median(ns) / 1e9 + float(sleep)
+        share = statistics.median(slot["cpu_ns"]) / 1e9 / cycle_s
+    return Cell(label, summarize(ns, slot["count"], unit), r, tuple(ns), cpu_share=share)
+
+
+def _row(op: str, cells: list[Cell]) -> OpRow:
+    """The row of ``op``: the winner has the lowest median; ``decisive`` when its lead is no tie."""
+    best = min(cells, key=lambda c: c.stats.median_ns)
+    if op == "edit":
+        rivals = [c for c in cells if c is not best and c.ns]
+        decisive = bool(best.ns) and all(ratio(best.ns, c.ns).decisive for c in rivals) and bool(rivals)
+    elif best.ratio is None:
+        decisive = all(c.ratio.decisive for c in cells if c.ratio is not None)
+    else:
+        decisive = best.ratio.decisive and best.ratio.value < 1
+    return OpRow(op, tuple(cells), best.label, decisive)
 
 
 def _target_info(t: Mapping[str, Any]) -> TargetInfo:
@@ -114,16 +173,17 @@ def _versus(row: OpRow | None, a: str, b: str) -> float | None:
         return None
     # b is the baseline (the one cell without a ratio): analyze stored this very ratio (same samples, same seed).
     r = ca.ratio if cb.ratio is None and ca.ratio is not None else ratio(ca.ns, cb.ns)
-    return r.value if r.significant else 1.0
+    return r.value if r.decisive else 1.0
 
 
 def recommend(rows: Sequence[OpRow], targets: Sequence[TargetInfo], baseline: str) -> str:
     """One line a person can act on, e.g. ``nfs is 23x faster than vboxsf for the reloader; writes are 1.4x slower``."""
     by_op = {r.op: r for r in rows}
-    head = next((by_op[op] for op in HEADLINE_OPS if op in by_op), rows[0] if rows else None)
+    compared = [r for r in rows if r.op != "edit"]  # edit latencies are shown, not compared with a baseline
+    head = next((by_op[op] for op in HEADLINE_OPS if op in by_op), compared[0] if compared else None)
     others = [t.label for t in targets if t.label != baseline and head and head.cell(t.label)]
     if head is None or not others:
-        return "Only one folder was measured: nothing to compare."
+        return "Only one folder was measured: nothing to compare." + _edits(by_op.get("edit"))
     name = HEADLINE_NAMES.get(head.op, head.op)
     write = next((by_op[op] for op in WRITE_OPS if op in by_op and op != head.op), None)
     if len(others) == 1:
@@ -140,4 +200,16 @@ def recommend(rows: Sequence[OpRow], targets: Sequence[TargetInfo], baseline: st
         base = _versus(head, baseline, a)
         if base is not None:
             line += f" ({compare('the baseline ' + baseline, a, base)})"
-    return line + "."
+    return line + "." + _edits(by_op.get("edit"))
+
+
+def _edits(row: OpRow | None) -> str:
+    """`` A host edit shows after 0.52 s in nfs, 0.01 s in vboxsf (median).`` or nothing."""
+    if row is None:
+        return ""
+    seen = [f"{c.stats.median_ns / 1e9:.2f} s in {c.label}" for c in row.cells if c.ns]
+    missed = [c.label for c in row.cells if not c.ns]
+    text = f" A host edit shows after {', '.join(seen)} (median)" if seen else " No host edit was seen in time"
+    if missed and seen:
+        text += f"; none in {', '.join(missed)}"
+    return text + "."

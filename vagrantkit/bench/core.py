@@ -6,15 +6,17 @@ running in a Vagrant guest in :mod:`vagrantkit.bench.guest`. This module ties th
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from vagrantkit.bench import runner as bench_runner
 from vagrantkit.bench.analysis import analyze
+from vagrantkit.bench.edit import HostEditor
 from vagrantkit.bench.guest import run_in_vagrant
 from vagrantkit.bench.model import BenchOptions, BenchResult
-from vagrantkit.bench.options import runner_args
+from vagrantkit.bench.options import parse_host_sides, runner_args
 from vagrantkit.bench.targets import parse_local
 from vagrantkit.bench.transport import LocalTransport, Progress, Transport
 from vagrantkit.errors import InvalidValue
@@ -42,10 +44,13 @@ def run_bench(
         targets, baseline = parse_local(options.local, options.baseline)
         if options.copy is not None and not Path(options.copy).expanduser().is_dir():
             raise InvalidValue("--copy", options.copy, "an existing folder")
-        args = runner_args(options, targets, baseline)
-        doc = (transport or LocalTransport()).run_runner(args, progress)
+        folders = parse_host_sides(options.host_side, targets)
+        run_id = secrets.token_hex(4)
+        args = runner_args(options, targets, baseline, run_id, host_sides=list(folders))
+        editor = HostEditor(folders, run_id) if folders else None
+        doc = (transport or LocalTransport()).run_runner(args, progress, editor)
         return analyze(doc, where="local")
-    return run_in_vagrant(options, adapter=adapter, transport=transport, notify=notify)
+    return run_in_vagrant(options, adapter=adapter, transport=transport, notify=notify, progress=progress)
 
 
 def analyze_file(path: Path, *, baseline: str | None = None) -> BenchResult:

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from vagrantkit.bench import runner as bench_runner
 from vagrantkit.bench.analysis import analyze
+from vagrantkit.bench.edit import HostEditor
 from vagrantkit.bench.options import runner_args
 from vagrantkit.bench.targets import Target
-from vagrantkit.bench.transport import Transport, VagrantTransport
+from vagrantkit.bench.transport import Progress, Transport, VagrantTransport
 from vagrantkit.errors import VagrantkitError
 from vagrantkit.filesystems import Kind, kind_of
 
@@ -41,6 +42,15 @@ class BenchVagrant(Protocol):
     def ssh(
         self, command: str, *, machine: str | None = None, input: str | None = None, timeout: float = ...
     ) -> Completed: ...
+    def ssh_stream(
+        self,
+        command: str,
+        *,
+        machine: str | None = None,
+        first: bytes,
+        on_line: Callable[[str], str | None],
+        timeout: float = ...,
+    ) -> Completed: ...
     def machine_id(self, machine: str, provider: str) -> str | None: ...
     def transient_share(self, vm_id: str, name: str, host_path: Path, *, add: bool) -> Completed: ...
 
@@ -58,12 +68,15 @@ def _say(notify: Callable[[str], None] | None, text: str) -> None:
         notify(text)
 
 
-def nfs_host_path(source: str, project: Path) -> Path:
-    """The host folder an NFS mount serves (``192.168.56.1:/home/me/proj`` -> that path), else the project."""
+def exported_folder(source: str) -> Path | None:
+    """The folder of this host an NFS mount serves (``192.168.56.1:/home/me/proj`` -> that path), if it is one."""
     _, sep, path = source.partition(":")
-    if sep and Path(path).is_dir():
-        return Path(path)
-    return project
+    return Path(path) if sep and Path(path).is_dir() else None
+
+
+def nfs_host_path(source: str, project: Path) -> Path:
+    """The host folder an NFS mount serves, else the project."""
+    return exported_folder(source) or project
 
 
 def run_in_vagrant(
@@ -73,6 +86,7 @@ def run_in_vagrant(
     transport: Transport | None = None,
     notify: Callable[[str], None] | None = None,
     share_root: PurePosixPath = SHARE_ROOT,
+    progress: Progress | None = None,
 ) -> BenchResult:
     """Run the bench in the project's guest (see the module docstring) and analyse it.
 
@@ -82,6 +96,7 @@ def run_in_vagrant(
         transport: Where the runner runs (default: ``vagrant ssh`` through ``adapter``).
         notify: Receives one-line status messages for stderr.
         share_root: Guest folder under which the transient vboxsf share is mounted.
+        progress: Receives the runner's progress events as they happen.
     """
     if adapter is None:
         from vagrantkit.vagrant_adapter import VagrantAdapter
@@ -101,14 +116,26 @@ def run_in_vagrant(
             hint="`vagrant status` lists the machines; pass one with --machine.",
         )
     machine = machines[0]
-    if machine.state == "not_created":
+    if machine.state == "not_created" and not options.up:
         raise VagrantkitError(
             f"{machine.name} is not created: bench measures a machine that exists, it does not create one",
-            hint=f"`vagrant up {machine.name}` creates it (downloading the box if needed); then run bench again.",
+            hint=f"`vagrant up {machine.name}` creates it (downloading the box if needed), or pass --up to let "
+            "bench create it; then run bench again.",
         )
     warnings: list[str] = []
     with ExitStack() as put_back:
-        if machine.state != "running":
+        if machine.state == "not_created":
+            _say(notify, f"bench: creating {machine.name} (vagrant up, as --up asks); it stays created...")
+            put_back.callback(adapter.halt, machine.name)
+            put_back.callback(
+                _say, notify, f"bench: {machine.name} was created for the run: vagrant halt {machine.name}..."
+            )
+            adapter.up(machine.name)
+            warnings.append(
+                f"{machine.name} was not created: created for the run (--up), then halted; "
+                f"`vagrant destroy {machine.name}` removes it"
+            )
+        elif machine.state != "running":
             # Leave the machine as it was found: started for the run, put back afterwards, whatever happens.
             verb, past, undo = ("suspend", "suspended", adapter.suspend)
             if machine.state not in SUSPENDED:
@@ -120,7 +147,7 @@ def run_in_vagrant(
             )
             adapter.up(machine.name)
             warnings.append(f"{machine.name} was {machine.state}: started for the run, then {past} again")
-        return _measure(options, adapter, machine, warnings, transport, notify, share_root)
+        return _measure(options, adapter, machine, warnings, transport, notify, share_root, progress)
 
 
 def _measure(
@@ -131,6 +158,7 @@ def _measure(
     transport: Transport | None,
     notify: Callable[[str], None] | None,
     share_root: PurePosixPath,
+    progress: Progress | None,
 ) -> BenchResult:
     """Find the targets in the running machine, measure them, analyse the document."""
 
@@ -143,11 +171,19 @@ def _measure(
     else:
         warnings.append("no NFS folder is mounted in the guest (vagrantkit init renders one)")
     host_folder = nfs_host_path(nfs[0]["source"], options.project.resolve()) if nfs else options.project.resolve()
+    # The host folder behind each share, where op `edit` edits: the NFS export (when it is a folder
+    # of this host) and the transient vboxsf share (made of that very folder).
+    folders: dict[str, Path] = {}
+    if nfs and exported_folder(nfs[0]["source"]) is not None:
+        folders["nfs"] = host_folder
+    elif nfs:
+        warnings.append(f"edit: the NFS export {nfs[0]['source']} is no folder of this host; edit latency is n/a")
     with ExitStack() as shares:
         if machine.provider == "virtualbox":
             share = _add_vboxsf(adapter, machine.name, run_id, host_folder, share_root, shares, warnings)
             if share:
                 targets.append(Target("vboxsf", share))
+                folders["vboxsf"] = host_folder
         else:
             seen = set()
             for m in mounts:
@@ -162,10 +198,10 @@ def _measure(
             # The guest disk holds no project: the command runs in a copy of it in every
             # target's scratch folder, taken from the NFS folder (the project as the guest sees it).
             options = replace(options, copy=targets[1].path if len(targets) > 1 else None)
-        args = runner_args(options, targets, "disk", run_id)
+        args = runner_args(options, targets, "disk", run_id, host_sides=list(folders))
         _say(notify, f"bench: measuring {', '.join(t.label for t in targets)} in {machine.name}...")
         guest = transport or VagrantTransport(_MachineShell(adapter, machine.name))
-        doc = guest.run_runner(args)
+        doc = guest.run_runner(args, progress, HostEditor(folders, run_id) if folders else None)
     return analyze(doc, where=f"vagrant:{machine.name} ({machine.provider})", warnings=warnings)
 
 
@@ -176,8 +212,10 @@ class _MachineShell:
         self.adapter = adapter
         self.machine = machine
 
-    def ssh(self, command: str, *, input: str | None = None, timeout: float = 600) -> Completed:
-        return self.adapter.ssh(command, machine=self.machine, input=input, timeout=timeout)
+    def ssh_stream(
+        self, command: str, *, first: bytes, on_line: Callable[[str], str | None], timeout: float = 600
+    ) -> Completed:
+        return self.adapter.ssh_stream(command, machine=self.machine, first=first, on_line=on_line, timeout=timeout)
 
 
 def _add_vboxsf(

@@ -42,6 +42,8 @@ class Cell:
     stats: OpStats
     ratio: Ratio | None
     ns: tuple[int, ...] = ()
+    misses: int = 0  # edit: edits not seen in time (no sample)
+    cpu_share: float | None = None  # reloader: the share of one CPU a tick every RELOADER_SLEEP costs
 
 
 @dataclass(frozen=True)
@@ -99,5 +101,8 @@ class BenchOptions:
     seed: int = 0
     command: str | None = None
     copy: str | None = None
+    host_side: tuple[str, ...] = ()  # --local: LABEL=FOLDER, the host folder behind a target (op edit)
+    edits: int | None = None
     project: Path = Path()
     machine: str | None = None
+    up: bool = False  # create the machine when it does not exist

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 from vagrantkit.bench import runner as bench_runner
@@ -32,7 +33,11 @@ def _ops_ok(text: str, has_command: bool) -> bool:
 
 
 def runner_args(
-    options: BenchOptions, targets: Sequence[Target], baseline: str, run_id: str | None = None
+    options: BenchOptions,
+    targets: Sequence[Target],
+    baseline: str,
+    run_id: str | None = None,
+    host_sides: Sequence[str] = (),
 ) -> list[str]:
     """The runner's command line for ``options``, validated on this side first (exit 2, nothing written).
 
@@ -55,6 +60,10 @@ def runner_args(
         raise InvalidValue("--warmup", options.warmup, "a number >= 0")
     if options.copy is not None and options.command is None:
         raise InvalidValue("--copy", options.copy, "a folder, together with --command")
+    if options.edits is not None and options.edits < len(bench_runner.EDIT_KINDS):
+        raise InvalidValue(
+            "--edits", options.edits, f"a number >= {len(bench_runner.EDIT_KINDS)} (one edit of each kind)"
+        )
     args = [t.argument() for t in targets]
     args += ["--baseline", baseline, "--profile", options.profile, "--warmup", str(options.warmup)]
     args += ["--seed", str(options.seed)]
@@ -65,9 +74,36 @@ def runner_args(
         args += ["--reps", str(options.reps)]
     if options.copy is not None:
         args += ["--copy", options.copy]
+    for label in host_sides:
+        args += ["--host-side", label]
+    if options.edits is not None:
+        args += ["--edits", str(options.edits)]
     if run_id is not None:
         args += ["--id", run_id]
     return args
+
+
+def parse_host_sides(values: Sequence[str], targets: Sequence[Target]) -> dict[str, Path]:
+    """``--host-side LABEL=FOLDER`` values -> the host folder behind each named target (op edit).
+
+    Raises:
+        InvalidValue: An unknown label, or a folder that does not exist.
+    """
+    labels = [t.label for t in targets]
+    folders: dict[str, Path] = {}
+    for value in values:
+        label, sep, folder = value.partition("=")
+        if not sep or label not in labels:
+            raise InvalidValue(
+                "--host-side", value, "LABEL=FOLDER with LABEL one of the --local labels: " + ", ".join(labels)
+            )
+        path = Path(folder).expanduser()
+        if not folder or not path.is_dir():
+            raise InvalidValue(
+                "--host-side", value, "LABEL=FOLDER naming an existing folder (the one behind the target)"
+            )
+        folders[label] = path.resolve()
+    return folders
 
 
 def check_from_alone(given: Mapping[str, Any]) -> None:

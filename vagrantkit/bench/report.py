@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+import sys
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +38,7 @@ OP_TITLES = {
     "discover": "test discovery",
     "pyc": "compile .pyc",
     "command": "your command",
+    "edit": "host edit seen",
 }
 CSV_FIELDS = (
     "op",
@@ -53,6 +57,9 @@ CSV_FIELDS = (
     "ratio_low",
     "ratio_high",
     "winner",
+    "tie",
+    "misses",
+    "cpu_share",
 )
 
 
@@ -79,6 +86,20 @@ def ratio_text(cell: Cell) -> str:
     return f"{slower_or_faster(r.value)}\nx{r.value:.2f} [{r.low:.2f}-{r.high:.2f}]"
 
 
+def cell_text(op: str, cell: Cell) -> str:
+    """One cell of the table: batch times and the ratio; for op edit the latency, for the reloader its CPU."""
+    s = cell.stats
+    if op == "edit":
+        seen = f"{s.samples} of {s.samples + cell.misses} seen"
+        if not s.samples:
+            return f"none seen\n{seen}\n"
+        return f"{ms(s.median_ns)} ms (p95 {ms(s.p95_ns)})\nmax {ms(s.max_ns)} ms\n{seen}"
+    text = f"{ms(s.median_ns)} ms ({ms(s.p95_ns)})\n{rate(s.ops_per_s)}\n{ratio_text(cell)}"
+    if cell.cpu_share is not None:
+        text += f"\n{cell.cpu_share:.1%} of a CPU"
+    return text
+
+
 def render_table(result: BenchResult, console: Console) -> None:
     """Targets side by side per operation, the ratio to the baseline, the winner; then the recommendation."""
     from rich.markup import escape
@@ -97,7 +118,9 @@ def render_table(result: BenchResult, console: Console) -> None:
         title=Text(title),
         title_justify="left",
         caption=Text(
-            "median ms (p95) · items/s · vs baseline: time ratio [bootstrap 95% CI]; ≈ winner: a tie within the CI"
+            "median ms (p95) · items/s · vs baseline: time ratio [bootstrap 95% CI]; ≈ winner: a tie (within "
+            "10 % or the CI); host edit seen: from the host's edit to the guest's first stat that shows it; "
+            "n/a: no host side; reloader: a tick every second, as runserver's"
         ),
     )
     table.add_column("operation")
@@ -111,11 +134,10 @@ def render_table(result: BenchResult, console: Console) -> None:
         for t in result.targets:
             c = row.cell(t.label)
             if c is None:
-                cells.append("-")
+                cells.append("n/a" if row.op == "edit" else "-")
                 continue
-            s = c.stats
-            cells.append(Text(f"{ms(s.median_ns)} ms ({ms(s.p95_ns)})\n{rate(s.ops_per_s)}\n{ratio_text(c)}"))
-        count = row.cells[0].stats.count
+            cells.append(Text(cell_text(row.op, c)))
+        count = row.cells[0].stats.count if row.op != "edit" else row.cells[0].stats.samples + row.cells[0].misses
         winner = row.winner if row.decisive else f"≈ {row.winner}"
         table.add_row(OP_TITLES.get(row.op, row.op), str(count), *cells, Text(winner), end_section=True)
     console.print(table)
@@ -126,6 +148,11 @@ def render_table(result: BenchResult, console: Console) -> None:
         mounts.add_row(*(Text(v or "?") for v in (t.label, t.path, t.fs_type, t.mount_options, t.mount_source)))
     console.print(mounts)
     console.print(Text(result.recommendation))
+
+
+def _finite(value: float) -> float | None:
+    """JSON has no infinity: an edit never seen has no latency (None), its misses say why."""
+    return value if math.isfinite(value) else None
 
 
 def json_data(result: BenchResult) -> dict[str, Any]:
@@ -159,14 +186,16 @@ def json_data(result: BenchResult) -> dict[str, Any]:
                         "count": c.stats.count,
                         "unit": c.stats.unit,
                         "samples": c.stats.samples,
-                        "median_ns": c.stats.median_ns,
-                        "p95_ns": c.stats.p95_ns,
-                        "min_ns": c.stats.min_ns,
-                        "max_ns": c.stats.max_ns,
-                        "ops_per_s": c.stats.ops_per_s,
+                        "median_ns": _finite(c.stats.median_ns),
+                        "p95_ns": _finite(c.stats.p95_ns),
+                        "min_ns": _finite(c.stats.min_ns),
+                        "max_ns": _finite(c.stats.max_ns),
+                        "ops_per_s": _finite(c.stats.ops_per_s),
                         "ratio": None
                         if c.ratio is None
                         else {"value": c.ratio.value, "low": c.ratio.low, "high": c.ratio.high},
+                        "misses": c.misses,
+                        "cpu_share": c.cpu_share,
                     }
                     for c in row.cells
                 },
@@ -179,9 +208,25 @@ def json_data(result: BenchResult) -> dict[str, Any]:
     }
 
 
+def write_error_json(path: Path, exc: VagrantkitError) -> None:
+    """The envelope of a bench that failed before it had a result: ``errors`` says why (``-``: stdout)."""
+    errors = [exc.message] + ([exc.hint] if exc.hint else [])
+    text = dumps(envelope("bench", "error", exc.exit_code, None, errors))
+    if str(path) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        with suppress(VagrantkitError):  # the error itself is what the user must see
+            write_text(path, text)
+
+
 def to_json(result: BenchResult) -> str:
     """The versioned envelope ``{"vagrantkit": "1", "command": "bench", ...}`` as text."""
     return dumps(envelope("bench", result.status.value, result.exit_code, json_data(result), result.errors))
+
+
+def _csv_ms(ns: float) -> str:
+    return f"{ns / 1e6:.6f}" if math.isfinite(ns) else ""
 
 
 def to_csv(result: BenchResult) -> str:
@@ -202,15 +247,18 @@ def to_csv(result: BenchResult) -> str:
                     "count": s.count,
                     "unit": s.unit,
                     "samples": s.samples,
-                    "median_ms": f"{s.median_ns / 1e6:.6f}",
-                    "p95_ms": f"{s.p95_ns / 1e6:.6f}",
-                    "min_ms": f"{s.min_ns / 1e6:.6f}",
-                    "max_ms": f"{s.max_ns / 1e6:.6f}",
-                    "ops_per_s": f"{s.ops_per_s:.1f}",
+                    "median_ms": _csv_ms(s.median_ns),
+                    "p95_ms": _csv_ms(s.p95_ns),
+                    "min_ms": _csv_ms(s.min_ns),
+                    "max_ms": _csv_ms(s.max_ns),
+                    "ops_per_s": f"{s.ops_per_s:.1f}" if math.isfinite(s.ops_per_s) else "",
                     "ratio": "" if c.ratio is None else f"{c.ratio.value:.4f}",
                     "ratio_low": "" if c.ratio is None else f"{c.ratio.low:.4f}",
                     "ratio_high": "" if c.ratio is None else f"{c.ratio.high:.4f}",
                     "winner": row.winner == c.label,
+                    "tie": row.winner == c.label and not row.decisive,
+                    "misses": c.misses if row.op == "edit" else "",
+                    "cpu_share": "" if c.cpu_share is None else f"{c.cpu_share:.4f}",
                 }
             )
     return out.getvalue()
@@ -242,7 +290,8 @@ def plot(result: BenchResult, path: Path, *, title: str | None = None) -> None:
     import matplotlib.pyplot as plt
 
     others = [t for t in result.targets if not t.baseline]
-    rows = [r for r in result.rows if any(r.cell(t.label) for t in others)]
+    # Ratios to the baseline only: op edit has none (its latencies are in the table).
+    rows = [r for r in result.rows if any(c.ratio for t in others if (c := r.cell(t.label)))]
     fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(rows) + 2), 4.2), dpi=110)
     width = 0.8 / max(1, len(others))
     for i, t in enumerate(others):
@@ -363,14 +412,18 @@ def to_markdown(result: BenchResult) -> str:
         for t in result.targets:
             c = row.cell(t.label)
             if c is None:
-                cells.append("-")
+                cells.append("n/a" if row.op == "edit" else "-")
+                continue
+            if row.op == "edit":
+                cells.append(cell_text(row.op, c).replace("\n", " · "))
                 continue
             text = f"{ms(c.stats.median_ns)} ms · {rate(c.stats.ops_per_s)}"
+            if c.cpu_share is not None:
+                text += f" · {c.cpu_share:.1%} CPU"
             if c.ratio is not None:
                 text += f" · **x{c.ratio.value:.2f}** [{c.ratio.low:.2f}–{c.ratio.high:.2f}]"
             cells.append(text)
         winner = row.winner if row.decisive else f"≈ {row.winner}"
-        lines.append(
-            f"| {OP_TITLES.get(row.op, row.op)} | {row.cells[0].stats.count} | " + " | ".join(cells) + f" | {winner} |"
-        )
+        count = row.cells[0].stats.count if row.op != "edit" else row.cells[0].stats.samples + row.cells[0].misses
+        lines.append(f"| {OP_TITLES.get(row.op, row.op)} | {count} | " + " | ".join(cells) + f" | {winner} |")
     return "\n".join(lines) + "\n"

@@ -22,6 +22,17 @@ Command line (stable; the lab and ``vagrantkit bench`` call exactly this)::
     --copy SRC          With --command: copy SRC into each target's scratch folder and run CMD in the
                         copy (default: CMD runs in the target folder itself).
     --command-timeout S Seconds before one run of CMD is killed (default 3600).
+    --host-side LABEL   The host can edit files in this target (a share of a host folder): op `edit`
+                        measures it. Repeatable. Others get no `edit` (n/a).
+    --edits N           Edits per host-side target for op `edit` (default 20, at least 4).
+    --edit-timeout S    An edit not seen within S seconds is a miss (default 10).
+    --control WHERE     How edit requests reach the host: `stdio` (default; a request is one JSON
+                        line on stderr, {"control": {...}}, the answer one JSON line on stdin) or
+                        the path of a character device (a virtio-serial port) that carries both.
+    --reloader-sleep S  The reloader's sleep between ticks (default 1, Django's StatReloader.SLEEP_TIME);
+                        also the span of the random wait before an edit.
+    --stall-timeout S   A target whose operation makes no progress for S seconds (a dead NFS
+                        server, with a hard mount) is given up, named in the errors (default 30).
     --id ID             Scratch folder id (default: random); the folder is PATH/.vagrantkit-bench-ID-LABEL.
     --output FILE       Write the JSON document to FILE (atomically) instead of stdout.
     --progress          Print one JSON line per step on stderr: {"progress": [done, total], ...}.
@@ -37,14 +48,24 @@ Operations (each timed on its own; one sample = the whole batch, ``count`` items
     rename        rename each of them
     delete        unlink each of them
     mkdir_rmdir   mkdir then rmdir ``write_count`` folders (count: pairs)
-    reloader      Django StatReloader tick: stat every .py, glob templates/**/* and stat each match
+    reloader      Django StatReloader tick, at runserver's cadence: each tick (stat every .py, glob
+                  templates/**/* and stat each match) follows a 1 s sleep, so attribute caches age
+                  between ticks as they do under runserver; also records each tick's CPU time
     discover      unittest discovery: listdir, isfile, fnmatch test*.py, read matching modules and
                   package __init__.py, recurse into packages (count: entries looked at)
     pyc           py_compile ``pyc_count`` modules (read, compile, write bytecode atomically)
-    command       one run of --command (count 1)
+    edit          edit-to-visible latency, host-side targets only: the host changes a file the way
+                  editors save it (write in place; write a temporary file and rename it over), creates
+                  one, deletes one (kinds in turn); the guest stats the file every 10 ms until it sees
+                  the change. One sample per edit, from the host's answer to the first stat that shows
+                  it; an edit not seen within --edit-timeout is a miss (counted, no sample)
+    command       one run of --command in a copy of the target (or of --copy) in its scratch folder
 
-Order: for each repetition (warm-ups first), for each operation, every target once in a freshly
-shuffled order. Times come from ``time.perf_counter_ns``.
+Order: the fixtures are built, then flushed to disk (see :func:`settle`). For each repetition
+(warm-ups first), for each operation, every target once in a freshly shuffled order; then the
+paced operations (reloader, edit), target by target. Times come from ``time.perf_counter_ns``.
+Every file-system call runs in a worker thread per target: a target that stops answering is given
+up after --stall-timeout, and the others go on.
 
 Output (one JSON object; ``schema`` changes only when a field changes meaning)::
 
@@ -61,9 +82,13 @@ Output (one JSON object; ``schema`` changes only when a field changes meaning)::
                    "fixture": {"files", "dirs", "bytes", "seconds"} | null}],
       "order": [["label", ...], ...],                             # target order per op per rep
       "results": {"<label>": {"<op>": {"count": int, "unit": str, "ns": [int, ...],
-                                         "returncodes": [int, ...]  # command only
+                                         "cpu_ns": [int, ...],       # reloader only
+                                         "kinds": [str, ...],        # edit: the kind of each sample
+                                         "misses": [str, ...]        # edit: the kinds not seen in time
                                         }}},
       "errors": ["..."],
+      "stalled": ["<label>", ...],                                 # targets given up
+      "leftovers": ["<path>", ...],       # scratch folders of earlier runs found in the targets
       "cleanup": {"removed": ["<scratch>", ...], "left": ["<scratch>", ...]}
     }
 
@@ -78,11 +103,14 @@ from __future__ import annotations
 import argparse
 import datetime
 import fnmatch
+import functools
 import glob
+import io
 import json
 import os
 import platform
 import py_compile
+import queue
 import random
 import re
 import secrets
@@ -109,13 +137,23 @@ PROFILES = {
 }
 FILE_OPS = ("stat", "stat_missing", "walk", "read", "create", "append", "rename", "delete", "mkdir_rmdir")
 DJANGO_OPS = ("reloader", "discover", "pyc")
-OPERATIONS = FILE_OPS + DJANGO_OPS
+FEEL_OPS = ("edit",)
+OPERATIONS = FILE_OPS + DJANGO_OPS + FEEL_OPS
+# Run after the repetitions, each on its own clock: the reloader ticks as runserver's does, an edit
+# waits until the guest sees it. Every other operation runs back to back, interleaved by target.
+PACED_OPS = ("reloader", "edit")
+# django.utils.autoreload.StatReloader.SLEEP_TIME: the reloader sleeps this long after each tick.
+RELOADER_SLEEP = 1.0
+# How editors save a file, and the other two changes a reloader must notice (see op `edit`).
+EDIT_KINDS = ("write", "replace", "create", "delete")
+EDIT_POLL = 0.01  # seconds between two stats while the guest waits to see an edit
 UNITS = {
     "walk": "entry",
     "mkdir_rmdir": "folder",
     "discover": "entry",
     "pyc": "module",
     "command": "run",
+    "edit": "edit",
 }
 EXIT_USAGE = 2
 SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143, "SIGHUP": 129}
@@ -174,6 +212,12 @@ class Config:
         run_id: str,
         output: str | None,
         progress: bool,
+        host_sides: Sequence[str] = (),
+        edits: int = 20,
+        edit_timeout: float = 10.0,
+        control: str = "stdio",
+        stall_timeout: float = 30.0,
+        reloader_sleep: float = RELOADER_SLEEP,
     ) -> None:
         self.targets = targets
         self.baseline = baseline
@@ -190,6 +234,12 @@ class Config:
         self.run_id = run_id
         self.output = output
         self.progress = progress
+        self.host_sides = list(host_sides)
+        self.edits = edits
+        self.edit_timeout = edit_timeout
+        self.control = control
+        self.stall_timeout = stall_timeout
+        self.reloader_sleep = reloader_sleep
         # Batches for the write operations: a quarter of the tree, so S and M scale alike.
         self.write_count = max(5, files // 4)
         # Compiling is CPU work that no share speeds up; a twentieth of the tree keeps a run short.
@@ -210,6 +260,11 @@ class Config:
             "copy": self.copy,
             "id": self.run_id,
             "baseline": self.baseline,
+            "host_sides": list(self.host_sides),
+            "edits": self.edits,
+            "edit_timeout": self.edit_timeout,
+            "reloader_sleep": self.reloader_sleep,
+            "stall_timeout": self.stall_timeout,
         }
 
 
@@ -231,6 +286,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--command")
     p.add_argument("--copy")
     p.add_argument("--command-timeout", type=float, default=3600.0)
+    p.add_argument("--host-side", action="append", default=[])
+    p.add_argument("--edits", type=int, default=20)
+    p.add_argument("--edit-timeout", type=float, default=10.0)
+    p.add_argument("--control", default="stdio")
+    p.add_argument("--stall-timeout", type=float, default=30.0)
+    p.add_argument("--reloader-sleep", type=float, default=RELOADER_SLEEP)
     p.add_argument("--id", dest="run_id")
     p.add_argument("--output")
     p.add_argument("--progress", action="store_true")
@@ -340,9 +401,21 @@ def parse_args(argv: Sequence[str]) -> Config:
         if os.path.lexists(os.path.join(path, scratch_name(run_id, label))):
             raise UsageError(f"target {label}={path}: {scratch_name(run_id, label)} already exists; pass another --id")
         targets.append(Target(label, path))
+    labels = [t.label for t in targets]
     baseline = a.baseline if a.baseline is not None else targets[0].label
-    if baseline not in [t.label for t in targets]:
-        raise UsageError(f"invalid --baseline {baseline!r}: allowed one of {', '.join(t.label for t in targets)}")
+    if baseline not in labels:
+        raise UsageError(f"invalid --baseline {baseline!r}: allowed one of {', '.join(labels)}")
+    for label in a.host_side:
+        if label not in labels:
+            raise UsageError(f"invalid --host-side {label!r}: allowed one of {', '.join(labels)}")
+    if a.edits < len(EDIT_KINDS):
+        raise UsageError(f"invalid --edits {a.edits}: allowed a number >= {len(EDIT_KINDS)} (one of each kind)")
+    timeouts = (("--edit-timeout", a.edit_timeout), ("--stall-timeout", a.stall_timeout))
+    for name, value in (*timeouts, ("--reloader-sleep", a.reloader_sleep)):
+        if value <= 0:
+            raise UsageError(f"invalid {name} {value}: allowed a number of seconds > 0")
+    if a.control != "stdio" and not os.path.exists(a.control):
+        raise UsageError(f"invalid --control {a.control!r}: allowed stdio or the path of a character device")
     if a.output is not None and not os.path.isdir(os.path.dirname(os.path.abspath(a.output))):
         raise UsageError(f"invalid --output {a.output!r}: its folder does not exist")
     return Config(
@@ -361,6 +434,12 @@ def parse_args(argv: Sequence[str]) -> Config:
         run_id=run_id,
         output=a.output,
         progress=a.progress,
+        host_sides=list(dict.fromkeys(a.host_side)),
+        edits=a.edits,
+        edit_timeout=a.edit_timeout,
+        control=a.control,
+        stall_timeout=a.stall_timeout,
+        reloader_sleep=a.reloader_sleep,
     )
 
 
@@ -433,8 +512,11 @@ def fixture_content(rel: str, rng: random.Random) -> bytes:
     return "".join(text).encode("utf-8")
 
 
-def build_fixture(root: str, files: int, seed: int) -> dict[str, Any]:
-    """Write the tree under ``root`` (which must not exist); returns its counts and the time it took."""
+def build_fixture(root: str, files: int, seed: int, space: Workspace | None = None) -> dict[str, Any]:
+    """Write the tree under ``root`` (which must not exist); returns its counts and the time it took.
+
+    ``space.beats`` counts the files written, for the watchdog.
+    """
     start = time.perf_counter_ns()
     rng = random.Random(seed)
     total = 0
@@ -449,6 +531,8 @@ def build_fixture(root: str, files: int, seed: int) -> dict[str, Any]:
         with open(path, "wb") as handle:
             handle.write(data)
         total += len(data)
+        if space is not None:
+            space.beats += 1
     return {
         "files": files,
         "dirs": len(dirs),
@@ -462,13 +546,20 @@ def build_fixture(root: str, files: int, seed: int) -> dict[str, Any]:
 
 
 class Workspace:
-    """One target's scratch folder: the fixture tree and a work folder for the write operations."""
+    """One target's scratch folder: the fixture tree and a work folder for the write operations.
 
-    def __init__(self, config: Config, scratch: str, target_path: str = "") -> None:
+    Every operation counts its items in ``beats`` as it goes (one integer add per file, the same
+    in every target): the watchdog of :class:`Worker` tells a slow share from a dead one by it.
+    """
+
+    def __init__(self, config: Config, scratch: str, target_path: str = "", label: str = "") -> None:
         self.config = config
-        self.target_path = target_path  # where --command runs when there is no --copy
+        self.label = label
+        self.target_path = target_path
         self.tree = os.path.join(scratch, "tree")
         self.work = os.path.join(scratch, "work")
+        self.edit_dir = os.path.join(scratch, "edit")
+        self.beats = 0
         self.files: list[str] = []
         self.missing: list[str] = []
         self.py_files: list[str] = []
@@ -487,7 +578,7 @@ class Workspace:
         os.mkdir(self.work)
         info = None
         if build:
-            info = build_fixture(self.tree, self.config.files, self.config.seed)
+            info = build_fixture(self.tree, self.config.files, self.config.seed, self)
             rels = fixture_paths(self.config.files)
             self.files = [os.path.join(self.tree, *r.split("/")) for r in rels]
             self.missing = [p + ".missing" for p in self.files]
@@ -510,15 +601,28 @@ class Workspace:
             os.mkdir(dirs)
             self.new_files = [os.path.join(new, f"f{i}") for i in range(self.config.write_count)]
             self.dirs = [os.path.join(dirs, f"d{i}") for i in range(self.config.write_count)]
-        if self.config.copy is not None:
+        if "edit" in self.config.ops and self.label in self.config.host_sides:
+            os.mkdir(self.edit_dir)
+            for i, kind in enumerate(edit_plan(self.config.edits)):
+                if kind != "create":  # the host edits or deletes these; it creates the others
+                    with open(os.path.join(self.edit_dir, f"e{i}.py"), "wb") as handle:
+                        handle.write(b"VALUE = 0\n")
+        if "command" in self.config.ops:
+            # The command runs in a copy, never in the user's folder: of --copy, else of the target.
+            source = self.config.copy or self.target_path
             self.project = os.path.join(os.path.dirname(self.work), "project")
             shutil.copytree(
-                self.config.copy,
+                source,
                 self.project,
                 symlinks=True,
                 ignore=shutil.ignore_patterns(SCRATCH_PREFIX + "*", ".vagrant", ".git"),
+                copy_function=self._copy,
             )
         return info
+
+    def _copy(self, source: str, destination: str) -> Any:
+        self.beats += 1
+        return shutil.copy2(source, destination)
 
     # -- plain file-system operations
 
@@ -526,6 +630,7 @@ class Workspace:
         st = os.stat
         for p in self.files:
             st(p)
+            self.beats += 1
         return len(self.files)
 
     def op_stat_missing(self) -> int:
@@ -537,18 +642,21 @@ class Workspace:
                 pass
             else:
                 raise RuntimeError(f"{p} exists although the runner never creates it")
+            self.beats += 1
         return len(self.missing)
 
     def op_walk(self) -> int:
         n = 0
         for _, dirnames, filenames in os.walk(self.tree):
             n += len(dirnames) + len(filenames)
+            self.beats += 1
         return n
 
     def op_read(self) -> int:
         for p in self.files:
             with open(p, "rb") as handle:
                 handle.read()
+            self.beats += 1
         return len(self.files)
 
     def op_create(self) -> int:
@@ -557,6 +665,7 @@ class Workspace:
         for p in self.written:
             with open(p, "wb") as handle:
                 handle.write(data)
+            self.beats += 1
         return len(self.written)
 
     def before(self, op: str) -> None:
@@ -576,17 +685,20 @@ class Workspace:
         for p in self.written:
             with open(p, "ab") as handle:
                 handle.write(data)
+            self.beats += 1
         return len(self.written)
 
     def op_rename(self) -> int:
         for old, new in zip(self.written, self.renamed):
             os.rename(old, new)
+            self.beats += 1
         self.written = self.renamed
         return len(self.written)
 
     def op_delete(self) -> int:
         for p in self.written:
             os.unlink(p)
+            self.beats += 1
         n = len(self.written)
         self.written = []
         return n
@@ -594,8 +706,10 @@ class Workspace:
     def op_mkdir_rmdir(self) -> int:
         for d in self.dirs:
             os.mkdir(d)
+            self.beats += 1
         for d in self.dirs:
             os.rmdir(d)
+            self.beats += 1
         return len(self.dirs)
 
     # -- Django-shaped workloads
@@ -608,10 +722,12 @@ class Workspace:
         for p in self.py_files:
             st(p).st_mtime  # noqa: B018 - the reloader reads the mtime; so do we
             n += 1
+            self.beats += 1
         for d in self.template_dirs:
             for p in glob.glob(os.path.join(d, "**", "*"), recursive=True):
                 st(p).st_mtime  # noqa: B018
                 n += 1
+                self.beats += 1
         return n
 
     def op_discover(self) -> int:
@@ -623,6 +739,7 @@ class Workspace:
         n = 0
         for name in sorted(os.listdir(folder)):
             n += 1
+            self.beats += 1
             path = os.path.join(folder, name)
             if os.path.isfile(path):
                 if fnmatch.fnmatch(name, "test*.py") and name[:-3].isidentifier():
@@ -639,20 +756,93 @@ class Workspace:
     def op_pyc(self) -> int:
         for src, cfile in self.pyc_sources:
             py_compile.compile(src, cfile=cfile, doraise=True)
+            self.beats += 1
         return len(self.pyc_sources)
 
     def op_command(self) -> tuple[int, int]:
-        cwd = self.project or self.target_path
         proc = subprocess.run(
             split_command(self.config.command or ""),
-            cwd=cwd,
+            cwd=self.project,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             timeout=self.config.command_timeout,
             check=False,
         )
+        self.beats += 1
         return 1, proc.returncode
+
+    # -- paced operations: each keeps its own clock
+
+    def paced_reloader(self, ticks: int) -> tuple[int, list[int], list[int]]:
+        """``ticks`` reloader ticks, each after a ``--reloader-sleep`` sleep, as runserver runs them.
+
+        Returns the files per tick and each tick's wall and CPU time (the thread's own, in ns).
+        """
+        wall: list[int] = []
+        cpu: list[int] = []
+        count = 0
+        for _ in range(ticks):
+            time.sleep(self.config.reloader_sleep)
+            self.beats += 1
+            begin, begin_cpu = time.perf_counter_ns(), time.thread_time_ns()
+            count = self.op_reloader()
+            wall.append(time.perf_counter_ns() - begin)
+            cpu.append(time.thread_time_ns() - begin_cpu)
+        return count, wall, cpu
+
+    def paced_edit(self, ask: Callable[[dict[str, Any]], dict[str, Any]], rng: random.Random) -> dict[str, Any]:
+        """Op ``edit``: the host edits, the guest stats until it sees it (see the module docstring)."""
+        samples: list[int] = []
+        kinds: list[str] = []
+        misses: list[str] = []
+        for i, kind in enumerate(edit_plan(self.config.edits)):
+            rel = f"edit/e{i}.py"
+            path = os.path.join(self.edit_dir, f"e{i}.py")
+            before = _identity(path)
+            # The last stat is a random part of a reloader tick old when the edit lands, as it is
+            # under runserver: the attribute cache is caught at every age.
+            time.sleep(rng.uniform(0.0, self.config.reloader_sleep))
+            answer = ask({"edit": {"target": self.label, "kind": kind, "path": rel, "n": i}})
+            if not answer.get("ok"):
+                raise RuntimeError(f"the host could not {kind} {rel}: {answer.get('error', answer)}")
+            start = time.perf_counter_ns()
+            deadline = start + int(self.config.edit_timeout * 1e9)
+            while True:
+                now = _identity(path)
+                seen = time.perf_counter_ns()
+                self.beats += 1
+                if _changed(kind, before, now):
+                    samples.append(seen - start)
+                    kinds.append(kind)
+                    break
+                if seen > deadline:
+                    misses.append(kind)
+                    break
+                time.sleep(EDIT_POLL)
+        return {"count": 1, "unit": UNITS["edit"], "ns": samples, "kinds": kinds, "misses": misses}
+
+
+def edit_plan(edits: int) -> list[str]:
+    """The kind of each of ``edits`` edits, in turn: write, replace, create, delete, write..."""
+    return [EDIT_KINDS[i % len(EDIT_KINDS)] for i in range(edits)]
+
+
+def _identity(path: str) -> tuple[int, int, int] | None:
+    """What a reloader can tell a file by: (inode, mtime, size); None when it is not there."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _changed(kind: str, before: tuple[int, int, int] | None, now: tuple[int, int, int] | None) -> bool:
+    if kind == "create":
+        return now is not None
+    if kind == "delete":
+        return now is None
+    return now is not None and now != before
 
 
 # ---------------------------------------------------------------------------------------------
@@ -787,16 +977,130 @@ class _Signals:
 # The run
 
 
+# stderr carries progress lines (main thread) and control requests (a target's thread): one at a time.
+_STDERR = threading.Lock()
+
+
 def _emit_progress(done: int, total: int, **fields: Any) -> None:
-    sys.stderr.write(json.dumps(dict({"progress": [done, total]}, **fields)) + "\n")
-    sys.stderr.flush()
+    with _STDERR:
+        sys.stderr.write(json.dumps(dict({"progress": [done, total]}, **fields)) + "\n")
+        sys.stderr.flush()
 
 
-def execute(config: Config, progress: Progress | None = None) -> dict[str, Any]:
+class Stalled(Exception):
+    """A target made no progress for --stall-timeout seconds; it is given up."""
+
+
+class Worker:
+    """The thread that does all of one target's file-system work, so a dead share blocks only itself.
+
+    The main thread hands it one job at a time (:meth:`call`) and waits, watching the target's
+    ``beats``: a job that makes no progress for ``stall_timeout`` seconds (a hard NFS mount whose
+    server is gone waits without end) is given up, and the target with it. The thread is a
+    daemon: a process that exits takes it along, wherever it waits.
+    """
+
+    def __init__(self, space: Workspace, stall_timeout: float) -> None:
+        self.space = space
+        self.stall_timeout = stall_timeout
+        self.dead = False
+        self._jobs: queue.Queue[tuple[int, Callable[[], Any]] | None] = queue.Queue()
+        self._done: queue.Queue[tuple[int, bool, Any]] = queue.Queue()
+        self._next = 0
+        self._thread = threading.Thread(target=self._loop, name=f"target-{space.label}", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            item = self._jobs.get()
+            if item is None:
+                return
+            number, job = item
+            try:
+                self._done.put((number, True, job()))
+            except BaseException as exc:  # handed to the main thread, which decides
+                self._done.put((number, False, exc))
+
+    def call(self, job: Callable[[], Any], *, watch: bool = True) -> Any:
+        """``job()`` in the target's thread: its result, or its exception raised here.
+
+        Raises:
+            Stalled: ``watch`` and the target's beats stood still for ``stall_timeout`` seconds.
+        """
+        if self.dead:
+            raise Stalled(f"{self.space.label} stopped answering earlier")
+        self._next += 1
+        number = self._next
+        self._jobs.put((number, job))
+        last, since = self.space.beats, time.monotonic()
+        while True:
+            try:
+                got, ok, value = self._done.get(timeout=0.2)
+            except queue.Empty:
+                if self.space.beats != last:
+                    last, since = self.space.beats, time.monotonic()
+                elif watch and time.monotonic() - since > self.stall_timeout:
+                    self.dead = True
+                    raise Stalled(f"{self.space.label} stopped answering after {self.stall_timeout:g} s") from None
+                continue
+            if got != number:
+                continue  # the answer to a job an interrupt gave up waiting for
+            if ok:
+                return value
+            raise value
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+
+
+def settle() -> None:
+    """Flush what building the fixtures wrote before anything is timed (see the A/A note below).
+
+    Writeback of a fixture just built would otherwise run during the first timed operations of
+    whichever targets share its disk, and make them look slower than the rest.
+    """
+    if hasattr(os, "sync"):
+        os.sync()
+
+
+def _timed(space: Workspace, op: str) -> tuple[int, int, int | None]:
+    space.before(op)
+    returncode = None
+    begin = time.perf_counter_ns()
+    if op == "command":
+        count, returncode = space.op_command()
+    else:
+        count = getattr(space, "op_" + op)()
+    return count, time.perf_counter_ns() - begin, returncode
+
+
+def _scratch(config: Config, target: Target) -> list[str]:
+    """In the target's thread: note earlier runs' scratch folders, then make ours."""
+    # This run's own (another target may be a view of the same folder) are not left over.
+    ours = SCRATCH_PREFIX + config.run_id + "-"
+    leftovers = sorted(
+        os.path.join(target.path, name)
+        for name in os.listdir(target.path)
+        if name.startswith(SCRATCH_PREFIX) and not name.startswith(ours)
+    )
+    os.mkdir(target.scratch)
+    return leftovers
+
+
+def execute(
+    config: Config,
+    progress: Progress | None = None,
+    ask: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """Measure every target; returns the JSON document (see the module docstring).
 
+    Args:
+        config: The parsed command line.
+        progress: Receives one event per step (the ``--progress`` lines).
+        ask: Sends a request to the host side and returns its answer (op ``edit``); see ``--control``.
+
     Scratch folders are removed before this returns or raises, whatever happens (exceptions,
-    KeyboardInterrupt, SIGTERM, SIGHUP).
+    KeyboardInterrupt, SIGTERM, SIGHUP), except those of a target that stopped answering.
 
     Raises:
         Interrupted: A signal arrived (after cleanup).
@@ -809,30 +1113,58 @@ def execute(config: Config, progress: Progress | None = None) -> dict[str, Any]:
     results: dict[str, dict[str, dict[str, Any]]] = {t.label: {} for t in config.targets}
     order: list[list[str]] = []
     errors: list[str] = []
+    stalled: list[str] = []
+    leftovers: list[str] = []
     target_docs: list[dict[str, Any]] = []
     created: list[str] = []
-    spaces: dict[str, Workspace] = {}
+    workers: dict[str, Worker] = {}
+    batch_ops = [op for op in config.ops if op not in PACED_OPS]
     needs_tree = any(op != "command" for op in config.ops)
     reps_total = config.warmup + config.reps
-    total = reps_total * len(config.ops) * len(config.targets)
+    editable = [t.label for t in config.targets if t.label in config.host_sides] if "edit" in config.ops else []
+    total = reps_total * len(batch_ops) * len(config.targets)
+    total += len(config.targets) * ("reloader" in config.ops) + len(editable)
     done = 0
+    removed: list[str] = []
+    left: list[str] = []
+
+    def step(**fields: Any) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(dict(fields, progress=[done, total]))
+
+    def attempt(label: str, job: Callable[[], Any], *, watch: bool = True) -> Any:
+        """``job`` in ``label``'s thread; None (and the target given up) when it stalls."""
+        try:
+            return workers[label].call(job, watch=watch)
+        except Stalled as exc:
+            if label not in stalled:
+                stalled.append(label)
+                errors.append(f"{exc} (its other results are kept; the rest of the run went on without it)")
+            return None
+
+    if editable and ask is None:
+        raise UsageError("op edit needs a control channel to the host side (--control)")
     with _Signals() as signals:
         try:
             for t in config.targets:
                 t.scratch = os.path.join(t.path, scratch_name(config.run_id, t.label))
+                space = Workspace(config, t.scratch, t.path, t.label)
+                workers[t.label] = Worker(space, config.stall_timeout)
                 # Listed before mkdir, so a signal between the two cannot leave it behind; taken off
                 # again if the name turned out to be someone else's (it is never removed then).
                 created.append(t.scratch)
                 try:
-                    os.mkdir(t.scratch)
+                    leftovers.extend(attempt(t.label, functools.partial(_scratch, config, t)) or [])
                 except FileExistsError:
                     created.remove(t.scratch)
                     raise
-                ws = Workspace(config, t.scratch, t.path)
                 if progress:
                     progress({"phase": "fixture", "target": t.label, "progress": [done, total]})
-                fixture = ws.prepare(build=needs_tree)
-                spaces[t.label] = ws
+                fixture = None
+                if t.label not in stalled:
+                    fixture = attempt(t.label, functools.partial(space.prepare, needs_tree))
                 target_docs.append(
                     {
                         "label": t.label,
@@ -843,53 +1175,91 @@ def execute(config: Config, progress: Progress | None = None) -> dict[str, Any]:
                         "fixture": fixture,
                     }
                 )
+            settle()
             for rep in range(reps_total):
                 measured = rep >= config.warmup
-                for op in config.ops:
+                for op in batch_ops:
                     labels = [t.label for t in config.targets]
                     rng.shuffle(labels)
                     if measured:
                         order.append(labels)
                     for label in labels:
-                        ws = spaces[label]
-                        returncode = None
-                        ws.before(op)
-                        begin = time.perf_counter_ns()
-                        if op == "command":
-                            count, returncode = ws.op_command()
-                        else:
-                            count = getattr(ws, "op_" + op)()
-                        elapsed = time.perf_counter_ns() - begin
-                        if measured:
-                            slot = results[label].setdefault(
-                                op, {"count": count, "unit": UNITS.get(op, "file"), "ns": []}
-                            )
-                            slot["ns"].append(elapsed)
-                            if returncode is not None:
-                                slot.setdefault("returncodes", []).append(returncode)
-                        if returncode:
-                            errors.append(f"{label}: --command exited {returncode}")
-                        done += 1
-                        if progress:
-                            progress(
-                                {
-                                    "phase": "warmup" if not measured else "measure",
-                                    "rep": rep + 1 - config.warmup,
-                                    "reps": config.reps,
-                                    "op": op,
-                                    "target": label,
-                                    "progress": [done, total],
-                                }
-                            )
+                        space = workers[label].space
+                        outcome = None
+                        if label not in stalled:
+                            outcome = attempt(label, functools.partial(_timed, space, op), watch=op != "command")
+                        if outcome is not None:
+                            count, elapsed, returncode = outcome
+                            if returncode:
+                                # A command that fails measured nothing: no timing, and the run failed.
+                                doc["status"] = "failed"
+                                errors.append(f"{label}: --command exited {returncode}")
+                            elif measured:
+                                slot = results[label].setdefault(
+                                    op, {"count": count, "unit": UNITS.get(op, "file"), "ns": []}
+                                )
+                                slot["ns"].append(elapsed)
+                        step(
+                            phase="warmup" if not measured else "measure",
+                            rep=rep + 1 - config.warmup,
+                            reps=config.reps,
+                            op=op,
+                            target=label,
+                        )
+            if "reloader" in config.ops:
+                labels = [t.label for t in config.targets]
+                rng.shuffle(labels)
+                for label in labels:
+                    space = workers[label].space
+                    ticks = None
+                    if label not in stalled:
+                        ticks = attempt(label, functools.partial(space.paced_reloader, reps_total))
+                    if ticks is not None:
+                        count, wall, cpu = ticks
+                        results[label]["reloader"] = {
+                            "count": count,
+                            "unit": "file",
+                            "ns": wall[config.warmup :],
+                            "cpu_ns": cpu[config.warmup :],
+                        }
+                    step(phase="measure", op="reloader", target=label)
+            rng.shuffle(editable)
+            for label in editable:
+                assert ask is not None
+                space = workers[label].space
+                edits = None
+                if label not in stalled:
+                    edits = attempt(label, functools.partial(space.paced_edit, ask, random.Random(rng.random())))
+                if edits is not None:
+                    results[label]["edit"] = edits
+                    if edits["misses"]:
+                        errors.append(
+                            f"{label}: {len(edits['misses'])} of {config.edits} edits not seen within "
+                            f"{config.edit_timeout:g} s ({', '.join(sorted(set(edits['misses'])))})"
+                        )
+                step(phase="measure", op="edit", target=label)
         except (OSError, RuntimeError, subprocess.SubprocessError, py_compile.PyCompileError) as exc:
             doc["status"] = "failed"
             errors.append(f"{type(exc).__name__}: {exc}")
         finally:
             signals.hold()
-            removed = [p for p in created if remove_tree(p)]
+            for t in config.targets:
+                if t.scratch not in created:
+                    continue
+                worker = workers.get(t.label)
+                if worker is None or worker.dead:
+                    continue  # cannot be removed while its file system does not answer
+                try:
+                    if worker.call(functools.partial(remove_tree, t.scratch)):
+                        removed.append(t.scratch)
+                except Stalled:
+                    pass
+            for worker in workers.values():
+                worker.stop()
             left = [p for p in created if p not in removed]
-            if left:
+            if left or stalled:
                 doc["status"] = "failed"
+            if left:
                 errors.append("could not remove " + ", ".join(left))
     doc["environment"]["started"] = started
     doc["environment"]["finished"] = _now()
@@ -897,8 +1267,57 @@ def execute(config: Config, progress: Progress | None = None) -> dict[str, Any]:
     doc["order"] = order
     doc["results"] = results
     doc["errors"] = sorted(set(errors), key=errors.index)
+    doc["stalled"] = stalled
+    doc["leftovers"] = leftovers
     doc["cleanup"] = {"removed": removed, "left": left}
     return doc
+
+
+class StdioControl:
+    """``--control stdio``: a request is one JSON line on stderr (``{"control": ...}``), the answer one on stdin.
+
+    stdin is read by a thread of its own, so a host that never answers is a timeout, not a hang.
+    """
+
+    def __init__(self, reader: Any, writer: Any, timeout: float = 60.0) -> None:
+        self.writer = writer
+        self.timeout = timeout
+        self.lock = threading.Lock()
+        self.answers: queue.Queue[bytes] = queue.Queue()
+        threading.Thread(target=self._read, args=(reader,), daemon=True).start()
+
+    def _read(self, reader: Any) -> None:
+        for line in iter(reader.readline, b""):
+            self.answers.put(line)
+        self.answers.put(b"")
+
+    def _send(self, request: dict[str, Any]) -> None:
+        text = json.dumps({"control": request}) + "\n"
+        with _STDERR:
+            self.writer.write(text if isinstance(self.writer, io.TextIOBase) else text.encode())
+            self.writer.flush()
+
+    def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            self._send(request)
+            try:
+                line = self.answers.get(timeout=self.timeout)
+            except queue.Empty:
+                raise RuntimeError(f"the host side did not answer within {self.timeout:g} s") from None
+            if not line:
+                raise RuntimeError("the host side closed the control channel")
+            answer = json.loads(line)
+            if not isinstance(answer, dict):
+                raise RuntimeError(f"the host side answered {line!r}")
+            return answer
+
+
+def open_control(where: str) -> StdioControl:
+    """The control channel ``--control`` names: our stdin/stderr, or a character device for both."""
+    if where == "stdio":
+        return StdioControl(sys.stdin.buffer, sys.stderr)
+    device = open(where, "r+b", buffering=0)  # noqa: SIM115 - lives as long as the run
+    return StdioControl(io.BufferedReader(device), device)
 
 
 def write_output(text: str, path: str | None) -> None:
@@ -931,8 +1350,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         done, total = event.pop("progress")
         _emit_progress(done, total, **event)
 
+    editing = "edit" in config.ops and bool(config.host_sides)
     try:
-        doc = execute(config, progress=show if config.progress else None)
+        doc = execute(
+            config, progress=show if config.progress else None, ask=open_control(config.control) if editing else None
+        )
     except Interrupted as exc:
         sys.stderr.write(f"runner.py: interrupted by {exc.signame}; scratch folders removed\n")
         return SIGNAL_EXIT.get(exc.signame, 1)

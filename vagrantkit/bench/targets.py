@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,9 +41,19 @@ def parse_local(values: Sequence[str], baseline: str | None) -> tuple[list[Targe
             label = safe_label(Path(path_text).expanduser().resolve().name)
         if not LABEL.fullmatch(label):
             raise InvalidValue("--local", value, f"LABEL=PATH with a LABEL of {LABEL_RULE}")
+        if not path_text.strip():  # Path("") is the current folder: never measured by accident
+            raise InvalidValue("--local", value, "a folder's path (LABEL=PATH or PATH), not an empty one")
         path = Path(path_text).expanduser()
-        if not path.is_dir():
+        try:
+            is_dir = path.is_dir()
+        except OSError as exc:  # a folder we may not even look into
+            raise InvalidValue("--local", value, f"a folder this user can read ({exc.strerror})") from None
+        if not is_dir:
             raise InvalidValue("--local", value, "an existing folder (LABEL=PATH or PATH)")
+        if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
+            raise InvalidValue(
+                "--local", value, "a folder this user can read and write (bench makes its scratch folder there)"
+            )
         if any(t.label == label for t in targets):
             raise InvalidValue("--local", value, f"one folder per label; {label!r} is already used")
         targets.append(Target(label, str(path.resolve())))

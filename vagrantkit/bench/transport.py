@@ -20,16 +20,19 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from vagrantkit.bench import runner as bench_runner
 from vagrantkit.errors import VagrantkitError
 from vagrantkit.framing import END, mark, sections
+from vagrantkit.process import Completed
 
 RUNNER_PATH = Path(bench_runner.__file__)
 Progress = Callable[[dict[str, Any]], None]
+# Answers one of the runner's requests to the host side (op ``edit``).
+Editor = Callable[[Mapping[str, Any]], dict[str, Any]]
 SIGNAL_EXITS = {v: k for k, v in bench_runner.SIGNAL_EXIT.items()}
 # A full run on a slow share can take an hour; the guest must not be cut off earlier.
 GUEST_TIMEOUT = 4 * 3600.0
@@ -55,8 +58,11 @@ class Transport(Protocol):
 
     name: str
 
-    def run_runner(self, args: Sequence[str], progress: Progress | None = None) -> dict[str, Any]:
-        """Run ``runner.py *args``; ``progress`` gets the runner's progress events when the transport can stream them.
+    def run_runner(
+        self, args: Sequence[str], progress: Progress | None = None, editor: Editor | None = None
+    ) -> dict[str, Any]:
+        """Run ``runner.py *args``; ``progress`` gets the runner's progress events as they happen, and
+        ``editor`` answers its edit requests (op ``edit``: the host side, :class:`vagrantkit.bench.edit.HostEditor`).
 
         Raises:
             RunnerUsageError: The runner rejected the arguments.
@@ -71,13 +77,14 @@ class LocalTransport:
 
     name = "local"
 
-    def run_runner(self, args: Sequence[str], progress: Progress | None = None) -> dict[str, Any]:
+    def run_runner(
+        self, args: Sequence[str], progress: Progress | None = None, editor: Editor | None = None
+    ) -> dict[str, Any]:
         try:
             config = bench_runner.parse_args(args)
+            return bench_runner.execute(config, progress=progress, ask=editor)
         except bench_runner.UsageError as exc:
             raise RunnerUsageError(str(exc)) from None
-        try:
-            return bench_runner.execute(config, progress=progress)
         except bench_runner.Interrupted as exc:
             raise BenchInterrupted(exc.signame) from None
 
@@ -99,16 +106,61 @@ def parse_document(stdout: str, returncode: int, stderr: str, where: str) -> dic
 
 
 class GuestShell(Protocol):
-    """The one verb a guest transport needs from the Vagrant adapter."""
+    """The one verb a guest transport needs from the Vagrant adapter: a conversation over ``vagrant ssh``."""
 
-    def ssh(self, command: str, *, input: str | None = None, timeout: float = ...) -> Any: ...
+    def ssh_stream(
+        self, command: str, *, first: bytes, on_line: Callable[[str], str | None], timeout: float = ...
+    ) -> Completed: ...
+
+
+# How the guest's python3 gets the runner: its length on the first line of stdin, then the file;
+# the rest of stdin stays free for the host's answers to edit requests (``--control stdio``).
+LOADER = (
+    "import sys;b=sys.stdin.buffer;n=int(b.readline());"
+    "exec(compile(b.read(n),'runner.py','exec'),{'__name__':'__main__'})"
+)
+
+
+def runner_payload() -> bytes:
+    """What :data:`LOADER` reads first: the runner's length, a newline, the runner."""
+    script = RUNNER_PATH.read_bytes()
+    return str(len(script)).encode() + b"\n" + script
+
+
+def conversation(progress: Progress | None, editor: Editor | None) -> Callable[[str], str | None]:
+    """The host's side of the runner's stderr: progress lines to ``progress``, edit requests to
+    ``editor`` (its answer goes back on stdin); anything else is kept as the runner's stderr."""
+
+    def on_line(line: str) -> str | None:
+        if not line.startswith("{"):
+            return None
+        try:
+            event = json.loads(line)
+        except ValueError:
+            return None
+        if not isinstance(event, dict):
+            return None
+        if "control" in event:
+            answer = editor(event["control"]) if editor else {"ok": False, "error": "no host side here"}
+            return json.dumps(answer)
+        if "progress" in event:
+            if progress:
+                progress(event)
+            return ""
+        return None
+
+    return on_line
 
 
 class VagrantTransport:
-    """Sends runner.py to the guest on stdin of ``vagrant ssh --no-tty -c "python3 - ARGS"``.
+    """Runs runner.py in the guest over ``vagrant ssh --no-tty -c "python3 -c LOADER ARGS"``.
+
+    The runner arrives on stdin (see :data:`LOADER`); its progress and edit requests come back as
+    lines on stderr, as they happen; its document on stdout, framed by sentinel lines, so a login
+    profile that prints something cannot break it.
 
     Args:
-        adapter: The Vagrant adapter (``ssh`` returns a ``process.Completed``).
+        adapter: The Vagrant adapter, bound to the machine (``ssh_stream`` returns a ``process.Completed``).
         python: The guest's Python 3.8+ interpreter.
     """
 
@@ -118,12 +170,14 @@ class VagrantTransport:
         self.adapter = adapter
         self.python = python
 
-    def run_runner(self, args: Sequence[str], progress: Progress | None = None) -> dict[str, Any]:
-        # The document comes back through the guest's login shell: framed, so a profile that
-        # prints something cannot break it; the runner's exit code is kept.
-        runner = shlex.join([self.python, "-", *args])
+    def run_runner(
+        self, args: Sequence[str], progress: Progress | None = None, editor: Editor | None = None
+    ) -> dict[str, Any]:
+        runner = shlex.join([self.python, "-c", LOADER, *args, "--progress"])
         command = "; ".join([mark(RUNNER_SECTION), runner, "rc=$?", mark(END), "exit $rc"])
-        done = self.adapter.ssh(command, input=RUNNER_PATH.read_text(encoding="utf-8"), timeout=GUEST_TIMEOUT)
+        done = self.adapter.ssh_stream(
+            command, first=runner_payload(), on_line=conversation(progress, editor), timeout=GUEST_TIMEOUT
+        )
         found = sections(done.stdout)
         stdout = "\n".join(found[RUNNER_SECTION]) if RUNNER_SECTION in found else done.stdout
         return parse_document(stdout, done.returncode, done.stderr, "the guest")

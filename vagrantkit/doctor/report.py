@@ -15,9 +15,9 @@ from rich.text import Text
 
 from vagrantkit.doctor.core import DoctorResult
 from vagrantkit.doctor.model import Category, Check, CheckResult, Status
-from vagrantkit.result import envelope
+from vagrantkit.result import PIPED_WIDTH, envelope
 
-FIXED_WIDTH = 100
+FIXED_WIDTH = PIPED_WIDTH
 MARKS = {Status.PASS: "✓", Status.WARN: "!", Status.FAIL: "✗", Status.SKIP: "-"}
 STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red", Status.SKIP: "dim"}
 HEADINGS = {
