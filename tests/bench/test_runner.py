@@ -257,6 +257,7 @@ def test_write_operations_use_the_same_names_on_every_repetition(
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     ws = runner.Workspace(config, str(scratch))
+    ws.make_work(build=True)
     ws.prepare(build=True)
     new = scratch / "work" / "new"
     n = config.write_count

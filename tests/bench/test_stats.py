@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import statistics
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vagrantkit.bench.stats import compare, factor, percentile, ratio, slower_or_faster, summarize
+from vagrantkit.bench.stats import compare, factor, median_distribution, percentile, ratio, slower_or_faster, summarize
 
 samples = st.lists(st.integers(min_value=1, max_value=10**9), min_size=1, max_size=12)
 
@@ -34,19 +35,20 @@ def test_ratio_is_target_median_over_baseline_median() -> None:
     assert r.value == statistics.median([80, 82, 81, 79, 85]) / 10
     assert r.low <= r.value <= r.high
     assert r.significant
-    assert r == ratio([80, 82, 81, 79, 85], [10, 11, 9, 10, 10])  # seeded: reproducible
+    assert r == ratio([80, 82, 81, 79, 85], [10, 11, 9, 10, 10])  # exact: reproducible
+    assert r.decisive  # 8x is a difference worth naming
 
 
 def test_equal_distributions_are_not_significant() -> None:
     r = ratio([10, 12, 11, 9, 13, 10, 11], [11, 10, 12, 13, 9, 11, 10])
     assert r.low < 1 < r.high
-    assert not r.significant
+    assert not r.significant and not r.decisive
 
 
 @settings(max_examples=60, deadline=None)
 @given(samples, samples)
 def test_interval_brackets_the_ratio_of_medians(target: list[int], baseline: list[int]) -> None:
-    r = ratio(target, baseline, resamples=200)
+    r = ratio(target, baseline)
     assert r.value == pytest.approx(statistics.median(target) / statistics.median(baseline))
     assert min(target) / max(baseline) <= r.low <= r.high <= max(target) / min(baseline)
 
@@ -54,7 +56,7 @@ def test_interval_brackets_the_ratio_of_medians(target: list[int], baseline: lis
 @settings(max_examples=40, deadline=None)
 @given(st.integers(1, 10**6), st.integers(2, 50), st.integers(1, 9), st.integers(1, 9))
 def test_a_constant_slowdown_is_recovered_exactly(c: int, k: int, n: int, m: int) -> None:
-    r = ratio([k * c] * n, [c] * m, resamples=50)
+    r = ratio([k * c] * n, [c] * m)
     assert (r.value, r.low, r.high) == (k, k, k)
     assert r.significant
 
@@ -67,3 +69,28 @@ def test_words_for_ratios() -> None:
     assert slower_or_faster(1.05) == "about as fast"
     assert compare("nfs", "vboxsf", 1 / 23) == "nfs is 23x faster than vboxsf"
     assert compare("a", "b", 0.97) == "a is about as fast as b"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 10**6), min_size=1, max_size=12))
+def test_the_exact_bootstrap_distribution_of_the_median_is_a_distribution_over_sample_medians(xs: list[int]) -> None:
+    distribution = median_distribution(xs)
+    assert sum(p for _, p in distribution) == pytest.approx(1.0)
+    assert all(p >= -1e-12 for _, p in distribution)
+    assert min(xs) <= min(v for v, _ in distribution) and max(v for v, _ in distribution) <= max(xs)
+
+
+def test_the_exact_distribution_agrees_with_resampling() -> None:
+    xs = [1, 2, 4, 8, 16, 32]  # even: medians are means of two draws
+    rng = random.Random(1)
+    draws = [statistics.median(rng.choices(xs, k=len(xs))) for _ in range(100_000)]
+    for value, p in median_distribution(xs):
+        if p > 0.01:
+            assert draws.count(value) / len(draws) == pytest.approx(p, abs=0.01)
+
+
+def test_a_difference_is_named_only_when_it_clears_the_run_wide_interval_and_10_percent() -> None:
+    small = ratio([104, 105, 103, 104, 106], [100, 101, 99, 100, 100])  # 4 % slower, clearly
+    assert small.significant and not small.decisive  # real, but within 10 %: a tie
+    wide = ratio([20, 24, 22, 19, 25], [10, 12, 11, 9, 13], family=30)
+    assert wide.family_low <= wide.low <= wide.value <= wide.high <= wide.family_high

@@ -22,13 +22,17 @@ stopped, the namespace deleted, the folders removed.
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 import shlex
 import shutil
+import socket
 import subprocess
+import threading
 import time
-from collections.abc import Sequence
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +40,8 @@ from typing import Any
 from tests.ganesha import MOUNT_PORT, NFS_PORT, Client, Export, GaneshaError, config, start_in, start_rpcbind
 from tests.kernel import BUSYBOX, KernelUnavailable, initramfs, kernel_release
 from tests.netns import Sandbox, SandboxUnavailable, sigterm_unwinds
-from vagrantkit.bench.transport import RUNNER_PATH, Progress, parse_document
+from vagrantkit.bench.edit import HostEditor
+from vagrantkit.bench.transport import RUNNER_PATH, Editor, Progress, conversation, parse_document
 from vagrantkit.errors import VagrantkitError
 from vagrantkit.render.options import InitOptions
 
@@ -53,6 +58,13 @@ WANTED_MODULES = (
     "crc32c_generic",
     "ext4",
     "nfsv3",
+    "virtio_console",  # the control port: op edit's requests to the host side
+)
+# The control port's name; the guest finds its device (/dev/vportNp1, N by bus order) by it.
+CONTROL_PORT = "vagrantkit.control"
+FIND_CONTROL = (
+    'for port in /sys/class/virtio-ports/*; do [ "$(cat "$port/name")" = ' + CONTROL_PORT + " ] && "
+    'control="/dev/${port##*/}"; done\n'
 )
 PROGRAMS = (
     "qemu-system-x86_64",
@@ -208,10 +220,14 @@ class Lab:
         pids: Every process the lab started, by pid: ``rpcbind``, ``ganesha``, ``qemu`` (one per guest).
     """
 
-    def __init__(self, share: Path, *, memory: int = 1024, disk_mib: int = 256) -> None:
+    def __init__(
+        self, share: Path, *, memory: int = 1024, disk_mib: int = 256, mount_options: Sequence[str] | None = None
+    ) -> None:
         self.share = share
         self.memory = memory
         self.disk_mib = disk_mib
+        # init's NFS mount options unless others are asked for (benchmarks/lab.py --mount-option)
+        self.options = InitOptions() if mount_options is None else InitOptions(mount_options=tuple(mount_options))
         self.sandbox = Sandbox("lab", private=PRIVATE)
         self._stack = ExitStack()
         self.workdir = Path()
@@ -248,14 +264,20 @@ class Lab:
         files: dict[str, bytes] | None = None,
         *,
         timeout: float = 900,
+        control: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+        watch: Callable[[str], None] | None = None,
     ) -> GuestRun:
         """Boot a guest, run the shell script ``job`` (in the host root, chrooted), power off.
 
-        ``files`` are put into the control folder, which the job sees as /tmp/ctl.
+        ``files`` are put into the control folder, which the job sees as /tmp/ctl. ``control``
+        answers what the guest writes to the control port (:data:`CONTROL_PORT`), one JSON line each. ``watch`` gets
+        each line of the job's stderr as the job writes it (the runner's progress).
         """
         ctl = self.workdir / f"ctl-{time.monotonic_ns()}"
         ctl.mkdir()
         disk = self.workdir / "disk.img"
+        socket_path = self.workdir / "control.sock"
+        helpers = ExitStack()
         try:
             for name, data in (files or {}).items():
                 (ctl / name).write_bytes(data)
@@ -263,7 +285,7 @@ class Lab:
             (ctl / "lab.env").write_text(
                 f"LAB_ROOT='{GUEST_MOUNT_ROOT}'\n"
                 f"LAB_EXPORT='{self.share}'\n"
-                f"LAB_NFS_OPTIONS='{','.join(lab_mount_options())}'\n"
+                f"LAB_NFS_OPTIONS='{','.join(lab_mount_options(self.options))}'\n"
             )
             with disk.open("wb") as handle:
                 handle.truncate(self.disk_mib * 1024 * 1024)
@@ -279,6 +301,8 @@ class Lab:
                 *("-virtfs", f"local,path={self.share},mount_tag=share,security_model=none,multidevs=remap"),
                 *("-drive", f"file={disk},if=virtio,format=raw"),
                 *("-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0"),
+                *("-device", "virtio-serial-pci", "-chardev", f"socket,id=ctl0,path={socket_path},server=on,wait=off"),
+                *("-device", f"virtserialport,chardev=ctl0,nr=1,name={CONTROL_PORT}"),
             ]
             started = time.monotonic()
             # In the sandbox, so that the guest's user-mode network reaches the sandbox's loopback.
@@ -287,6 +311,10 @@ class Lab:
                 argv, cwd=self.workdir, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
             ) as qemu:
                 self.pids[qemu.pid] = "qemu"
+                if control is not None:
+                    helpers.enter_context(_serving(socket_path, control))
+                if watch is not None:
+                    helpers.enter_context(_tailing(ctl / "job.err", watch))
                 try:
                     console, _ = qemu.communicate(timeout=timeout)
                 except subprocess.TimeoutExpired:
@@ -313,8 +341,75 @@ class Lab:
                 seconds=seconds,
             )
         finally:
+            helpers.close()
             shutil.rmtree(ctl, ignore_errors=True)
             disk.unlink(missing_ok=True)
+            socket_path.unlink(missing_ok=True)
+
+
+@contextmanager
+def _serving(path: Path, answer: Callable[[dict[str, Any]], dict[str, Any]]) -> Iterator[None]:
+    """Connect to QEMU's end of the control port and answer each JSON line the guest writes, meanwhile."""
+    stop = threading.Event()
+
+    def serve() -> None:
+        deadline = time.monotonic() + 60
+        while not path.exists() and time.monotonic() < deadline and not stop.is_set():
+            time.sleep(0.05)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.connect(str(path))
+            sock.settimeout(0.5)
+            buffer = b""
+            while not stop.is_set():
+                try:
+                    data = sock.recv(65536)
+                except TimeoutError:
+                    continue
+                if not data:
+                    return
+                buffer += data
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    request = json.loads(line).get("control", {})
+                    sock.sendall(json.dumps(answer(request)).encode() + b"\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(5)
+
+
+@contextmanager
+def _tailing(path: Path, each: Callable[[str], None]) -> Iterator[None]:
+    """Hand each line appended to ``path`` (the job's stderr, on the 9p control share) to ``each``, meanwhile."""
+    stop = threading.Event()
+
+    def tail() -> None:
+        offset, pending = 0, b""
+        while not stop.is_set():
+            try:
+                with path.open("rb") as handle:
+                    handle.seek(offset)
+                    data = handle.read()
+            except FileNotFoundError:
+                data = b""
+            offset += len(data)
+            pending += data
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                each(line.decode(errors="replace"))
+            time.sleep(0.1)
+
+    thread = threading.Thread(target=tail, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(5)
 
 
 class QemuTransport:
@@ -325,14 +420,27 @@ class QemuTransport:
 
     name = "qemu"
 
-    def __init__(self, lab: Lab, *, timeout: float = 900) -> None:
+    def __init__(self, lab: Lab, *, timeout: float = 900, watch: Callable[[str], None] | None = None) -> None:
         self.lab = lab
         self.timeout = timeout
+        self.watch = watch  # each line of the runner's stderr, as it comes (tests act on progress)
         self.last: GuestRun | None = None
 
-    def run_runner(self, args: Sequence[str], progress: Progress | None = None) -> dict[str, Any]:
-        job = f"exec /usr/bin/python3 /tmp/ctl/runner.py {shlex.join(args)}\n"
-        run = self.lab.run(job, {"runner.py": RUNNER_PATH.read_bytes()}, timeout=self.timeout)
+    def run_runner(
+        self, args: Sequence[str], progress: Progress | None = None, editor: Editor | None = None
+    ) -> dict[str, Any]:
+        command = f"/usr/bin/python3 /tmp/ctl/runner.py {shlex.join([*args, '--progress'])}"
+        job = FIND_CONTROL + f'exec {command} --control "$control"\n' if editor else f"exec {command}\n"
+        progress_line = conversation(progress, None)
+
+        def watch(line: str) -> None:
+            progress_line(line)
+            if self.watch is not None:
+                self.watch(line)
+
+        run = self.lab.run(
+            job, {"runner.py": RUNNER_PATH.read_bytes()}, timeout=self.timeout, control=editor, watch=watch
+        )
         self.last = run
         if run.returncode is None:
             raise VagrantkitError(
@@ -346,15 +454,28 @@ def target_args(root: str = GUEST_MOUNT_ROOT) -> list[str]:
     return [f"{label}={root}/{label}" for label in ("disk", "9p", "nfs")]
 
 
-def bench_in_lab(share: Path, runner_args: Sequence[str], *, timeout: float) -> tuple[dict[str, Any], GuestRun, Lab]:
+def bench_in_lab(
+    share: Path,
+    runner_args: Sequence[str],
+    *,
+    timeout: float,
+    mount_options: Sequence[str] | None = None,
+    watch: Callable[[str], None] | None = None,
+    lab: Lab | None = None,
+) -> tuple[dict[str, Any], GuestRun, Lab]:
     """Run the bench runner once in a lab guest, on :func:`target_args` plus ``runner_args``.
 
+    Both shares have a host side, ``share`` itself: op edit edits it (through the control port).
     SIGTERM unwinds meanwhile, so the guest, the servers and the lab's folders go whatever happens.
     Returns the runner's document, what the guest left behind, and the closed lab (its
     ``release``, ``workdir``, ``pids`` and ``sandbox.netns`` say what it booted, made and started).
+    ``watch`` gets each line of the runner's stderr as it comes; ``lab``: use this one (not entered yet).
     """
-    with sigterm_unwinds(), Lab(share) as lab:
-        transport = QemuTransport(lab, timeout=timeout)
-        document = transport.run_runner([*target_args(), *runner_args])
+    run_id = secrets.token_hex(4)
+    editor = HostEditor({"9p": share, "nfs": share}, run_id)
+    args = [*target_args(), *runner_args, "--id", run_id, "--host-side", "9p", "--host-side", "nfs"]
+    with sigterm_unwinds(), lab or Lab(share, mount_options=mount_options) as entered:
+        transport = QemuTransport(entered, timeout=timeout, watch=watch)
+        document = transport.run_runner(args, editor=editor)
     assert transport.last is not None  # run_runner sets it before it returns
-    return document, transport.last, lab
+    return document, transport.last, entered

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -16,9 +18,10 @@ import pytest
 
 from tests.bench.conftest import scratch_left
 from tests.conftest import build_file_tree, unavailable
-from tests.lab.lab import GuestRun, LabUnavailable, bench_in_lab, check_prerequisites
+from tests.ganesha import start_in, terminate
+from tests.lab.lab import GuestRun, Lab, LabUnavailable, bench_in_lab, check_prerequisites, ganesha_config
 from tests.netns import process_alive
-from vagrantkit.bench import analysis
+from vagrantkit.bench import analysis, runner
 from vagrantkit.bench.runner import OPERATIONS
 from vagrantkit.django.sharedfolder import mount_of, parse_mounts
 from vagrantkit.render.options import InitOptions
@@ -52,7 +55,8 @@ def lab_run(tmp_path_factory: pytest.TempPathFactory) -> LabRun:
         unavailable(f"the lab cannot start here: {exc}")
     share = build_file_tree(tmp_path_factory.mktemp("share"), PROJECT)
     before = snapshot(share)
-    document, guest, lab = bench_in_lab(share, ["--size", "200", "--reps", "5", "--warmup", "1"], timeout=600)
+    args = ["--size", "200", "--reps", "5", "--warmup", "1", "--edits", "8"]
+    document, guest, lab = bench_in_lab(share, args, timeout=600)
     return LabRun(share, document, guest, lab.workdir, before, lab.pids, lab.sandbox.netns, lab.release)
 
 
@@ -62,10 +66,20 @@ def test_all_three_targets_are_measured_for_every_operation(lab_run: LabRun) -> 
     assert [t["label"] for t in doc["targets"]] == ["disk", "9p", "nfs"]
     assert {t["label"]: t["mount"]["fs_type"] for t in doc["targets"]} == {"disk": "ext4", "9p": "9p", "nfs": "nfs"}
     for label in ("disk", "9p", "nfs"):
-        assert set(doc["results"][label]) == set(OPERATIONS)
+        # edit: the shares only (the host edits the folder behind them; the guest disk has none)
+        assert set(doc["results"][label]) == set(OPERATIONS) - ({"edit"} if label == "disk" else set())
         for op, result in doc["results"][label].items():
-            assert len(result["ns"]) == 5, (label, op)
+            assert len(result["ns"]) == (8 if op == "edit" else 5), (label, op)
             assert all(ns > 0 for ns in result["ns"]), (label, op)
+
+
+def test_a_host_edit_reaches_the_guest_through_both_shares_over_the_control_port(lab_run: LabRun) -> None:
+    for label in ("9p", "nfs"):
+        edit = lab_run.document["results"][label]["edit"]
+        assert edit["misses"] == [] and edit["kinds"] == runner.edit_plan(8)
+    # With actimeo=1 and no attribute cache in ganesha, NFS shows an edit within about a second.
+    nfs = lab_run.document["results"]["nfs"]["edit"]["ns"]
+    assert max(nfs) < 3e9, nfs
 
 
 def test_the_runner_ran_in_the_guest_kernel(lab_run: LabRun) -> None:
@@ -83,6 +97,9 @@ def test_the_document_is_valid_json_and_analyses_against_the_guest_disk(lab_run:
     assert result.baseline == "disk"
     assert [r.op for r in result.rows] == list(OPERATIONS)
     for row in result.rows:
+        if row.op == "edit":  # latencies of the shares, no ratio to the guest disk (which has no host side)
+            assert [c.label for c in row.cells] == ["9p", "nfs"] and all(c.ratio is None for c in row.cells)
+            continue
         medians = {c.label: c.stats.median_ns for c in row.cells}
         ratios = {c.label: c.ratio for c in row.cells}
         assert ratios["disk"] is None  # the baseline
@@ -133,3 +150,36 @@ def test_the_lab_stops_everything_it_started(lab_run: LabRun) -> None:
     namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=30, check=True)
     assert lab_run.netns not in [line.split()[0] for line in namespaces.stdout.splitlines() if line.strip()]
     assert not lab_run.workdir.exists()
+
+
+def test_a_server_that_dies_mid_run_is_named_and_the_other_folders_finish(tmp_path: Path) -> None:
+    # NFS mounts are hard: with ganesha gone, a stat in the guest waits until it is back. The
+    # runner gives the folder up after --stall-timeout, by name, and measures the others to the end.
+    try:
+        check_prerequisites()
+    except LabUnavailable as exc:
+        unavailable(f"the lab cannot start here: {exc}")
+    share = build_file_tree(tmp_path / "share", PROJECT)
+    lab = Lab(share)
+    killed = threading.Event()
+
+    def outage() -> None:
+        ganesha = next(pid for pid, name in lab.pids.items() if name == "ganesha")
+        terminate(ganesha)
+        killed.set()
+        time.sleep(10)
+        lab.pids[start_in(lab.sandbox, lab.workdir / "ganesha", ganesha_config(share))] = "ganesha"
+
+    def watch(line: str) -> None:
+        if not killed.is_set() and '"phase": "measure"' in line:
+            killed.set()
+            threading.Thread(target=outage, daemon=True).start()
+
+    args = ["--ops", "stat", "--size", "100", "--reps", "40", "--warmup", "0", "--stall-timeout", "5"]
+    document, guest, _ = bench_in_lab(share, args, timeout=600, lab=lab, watch=watch)
+    assert killed.is_set()
+    assert document["status"] == "failed" and document["stalled"] == ["nfs"]
+    assert any(e.startswith("nfs stopped answering after 5 s") for e in document["errors"]), document["errors"]
+    assert [len(document["results"][label]["stat"]["ns"]) for label in ("disk", "9p")] == [40, 40]
+    assert len(document["results"]["nfs"].get("stat", {"ns": []})["ns"]) < 40
+    assert guest.returncode == 1 and guest.steps[-1] == "done"  # the runner ended; nothing stuck in the guest

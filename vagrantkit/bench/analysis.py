@@ -58,6 +58,9 @@ def analyze(
     targets = tuple(replace(t, baseline=t.label == chosen) for t in targets)
     results = doc["results"]
     rows = []
+    # The comparisons of this run with the baseline: a difference is named only when it clears the
+    # run-wide (Bonferroni) interval, so a run of many operations names none by chance.
+    family = max(1, len(doc["params"]["ops"]) * (len(labels) - 1))
     for op in doc["params"]["ops"]:
         base = results.get(chosen, {}).get(op)
         cells = []
@@ -66,7 +69,7 @@ def analyze(
             if not slot or not (slot["ns"] or slot.get("misses")):
                 continue  # not measured here (op edit on a folder with no host side: n/a)
             sleep = doc["params"].get("reloader_sleep", bench_runner.RELOADER_SLEEP)
-            cells.append(_cell(op, label, slot, base if label != chosen else None, sleep))
+            cells.append(_cell(op, label, slot, base if label != chosen else None, sleep, family))
         if cells:
             rows.append(_row(op, cells))
     status = BenchStatus.OK if doc.get("status") == "ok" else BenchStatus.FAILED
@@ -118,6 +121,7 @@ def _cell(
     slot: Mapping[str, Any],
     base: Mapping[str, Any] | None,
     sleep: float = bench_runner.RELOADER_SLEEP,
+    family: int = 1,
 ) -> Cell:
     ns = [int(n) for n in slot["ns"]]
     unit = slot.get("unit", "file")
@@ -126,7 +130,7 @@ def _cell(
         misses = len(slot.get("misses", ()))
         stats = summarize(ns, 1, unit) if ns else OpStats(1, unit, 0, math.inf, math.inf, math.inf, math.inf)
         return Cell(label, stats, None, tuple(ns), misses=misses)
-    r = ratio(ns, base["ns"]) if base and base["ns"] else None
+    r = ratio(ns, base["ns"], family=family) if base and base["ns"] else None
     share = None
     if op == "reloader" and slot.get("cpu_ns"):
         # One tick, then RELOADER_SLEEP asleep, as under runserver: the CPU one tick costs per cycle.
@@ -140,7 +144,7 @@ def _row(op: str, cells: list[Cell]) -> OpRow:
     best = min(cells, key=lambda c: c.stats.median_ns)
     if op == "edit":
         rivals = [c for c in cells if c is not best and c.ns]
-        decisive = bool(best.ns) and all(ratio(best.ns, c.ns).decisive for c in rivals) and bool(rivals)
+        decisive = bool(best.ns and rivals) and all(ratio(best.ns, c.ns, family=len(cells)).decisive for c in rivals)
     elif best.ratio is None:
         decisive = all(c.ratio.decisive for c in cells if c.ratio is not None)
     else:
