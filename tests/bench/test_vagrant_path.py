@@ -212,6 +212,23 @@ def test_a_machine_that_is_not_created_is_not_created_by_bench(project: Path, tm
     assert [c[:2] for c in fake.calls] == [["vagrant", "status"]]
 
 
+def test_up_creates_a_machine_that_does_not_exist_says_so_and_halts_it_afterwards(
+    project: Path, tmp_path: Path
+) -> None:
+    fake = FakeVagrant(tmp_path, state="not_created")
+    options = BenchOptions(project=project, size="20", reps=5, warmup=0, ops="stat", up=True)
+    notes: list[str] = []
+    result = run_in_vagrant(
+        options, adapter=fake.adapter(project), notify=notes.append, share_root=PurePosixPath(str(fake.mnt))
+    )
+    assert notes[0] == "bench: creating default (vagrant up, as --up asks); it stays created..."
+    assert ["vagrant", "up", "default"] in fake.calls and fake.calls[-1] == ["vagrant", "halt", "default"]
+    assert (
+        "default was not created: created for the run (--up), then halted; `vagrant destroy default` removes it"
+        in result.warnings
+    )
+
+
 def test_a_run_stopped_by_a_signal_still_halts_the_machine_it_started(project: Path, tmp_path: Path) -> None:
     fake = FakeVagrant(tmp_path, state="poweroff")
     fake.runner_exit = 143
