@@ -33,6 +33,11 @@ def tmpfs(point: Path, *, size: str = "128m") -> AbstractContextManager[Path]:
     )
 
 
-def bindfs(source: Path, point: Path) -> AbstractContextManager[Path]:
-    """``source`` seen through bindfs at the existing folder ``point``: every call a round trip to a FUSE daemon."""
-    return _mounted(["bindfs", str(source), str(point)], point, ["fusermount3", "-u", "-z", str(point)])
+def bindfs(source: Path, point: Path, *, cache: float | None = None) -> AbstractContextManager[Path]:
+    """``source`` seen through bindfs at the existing folder ``point``: every call a round trip to a FUSE daemon.
+
+    ``cache``: the kernel keeps attributes and names that many seconds (as an NFS client with
+    ``actimeo``), so an edit made in ``source`` stays unseen at ``point`` meanwhile.
+    """
+    options = ["-o", f"attr_timeout={cache:g},entry_timeout={cache:g}"] if cache is not None else []
+    return _mounted(["bindfs", *options, str(source), str(point)], point, ["fusermount3", "-u", "-z", str(point)])

@@ -300,6 +300,45 @@ def bench(
         raise click.exceptions.Exit(result.exit_code)
 
 
+@cli.command()
+@click.option("--machine", help="Vagrant machine.  [default: the first]")
+@click.option(
+    "--folder",
+    "folders",
+    multiple=True,
+    metavar="HOST=GUEST",
+    help="Forward changes of this host folder, mounted at GUEST (repeatable).  [default: the guest's NFS mounts]",
+)
+@click.option(
+    "--inotify", is_flag=True, help="Also emit an inotify event in the guest per change (for watchman, webpack)."
+)
+def watch(machine: str | None, folders: tuple[str, ...], inotify: bool) -> None:
+    """Push host edits into the guest, so an NFS folder can cache attributes and still be fresh.
+
+    Runs in the foreground until Ctrl-C (exit 130). Watches the host folders of the guest's NFS
+    mounts and tells a receiver in the guest (over one ssh session, from `vagrant ssh-config`) which
+    paths changed; it revalidates them in the guest's NFS client at once. Nothing on the host is
+    written. Reconnects when the machine restarts or ssh drops. Pairs with `vagrantkit init --watch`.
+    """
+    import signal
+
+    from vagrantkit.watch.core import parse_folder, run_watch
+
+    mapped = [parse_folder(text) for text in folders]
+
+    def say(text: str) -> None:
+        click.echo(text, err=True)
+
+    def terminate(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM stops it as Ctrl-C does: session closed, lock released
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        run_watch(Path.cwd(), machine=machine, folders=mapped, inotify=inotify, notify=say)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="vagrantkit")

@@ -171,6 +171,18 @@ def interact(
 GRACE = 5.0
 
 
+def spawn(
+    argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """Start ``argv`` to talk to it for long (``vagrantkit watch``'s ssh session): three pipes, a
+    process group of its own; stop it with :func:`stop_group`.
+
+    Raises:
+        CommandError: The program is not found or cannot be started.
+    """
+    return _start([str(a) for a in argv], cwd, env)
+
+
 def _start(argv: Sequence[str], cwd: Path | None, env: Mapping[str, str] | None) -> subprocess.Popen[bytes]:
     """``argv`` with three pipes, in a process group of its own."""
     try:

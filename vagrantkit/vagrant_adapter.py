@@ -134,6 +134,17 @@ class VagrantAdapter:
         argv = ["vagrant", "ssh", *([machine] if machine else []), "--no-tty", "-c", command]
         return self.interact(argv, first=first, on_line=on_line, cwd=self.root, timeout=timeout, env=self.env)
 
+    def ssh_config(self, machine: str) -> str:
+        """``vagrant ssh-config MACHINE``: the OpenSSH configuration that reaches it (host alias: the machine's name).
+
+        Raises:
+            CommandError: Vagrant could not give one (the machine is not running).
+        """
+        out = self.run(["vagrant", "ssh-config", machine], cwd=self.root, timeout=120, env=self.env)
+        if not out.ok or "HostName" not in out.stdout:
+            raise CommandError(f"vagrant ssh-config {machine} failed: {(out.stderr or out.stdout).strip()[-500:]}")
+        return out.stdout
+
     def machine_id(self, machine: str, provider: str) -> str | None:
         """The provider's id for the machine (VirtualBox's VM UUID), from ``.vagrant/machines``."""
         path = self.root / ".vagrant" / "machines" / machine / provider / "id"

@@ -18,6 +18,7 @@ from tests.conftest import need
 from vagrantkit.bench import runner
 from vagrantkit.bench.targets import parse_local
 from vagrantkit.process import run
+from vagrantkit.watch.link import RECEIVER_PATH
 
 TINY = ["--size", "30", "--reps", "2", "--warmup", "1"]
 
@@ -196,8 +197,13 @@ def test_fixture_is_deterministic_django_shaped_and_compiles(tmp_path: Path) -> 
     assert len(runner.fixture_paths(runner.SIZES["M"])) == 10000
 
 
-def test_runner_imports_only_the_standard_library_and_parses_as_python_3_8() -> None:
-    source = RUNNER.read_text()
+# Every file sent into a guest: the bench runner and watch's receiver.
+GUEST_FILES = pytest.mark.parametrize("guest_file", [RUNNER, RECEIVER_PATH], ids=["runner", "receiver"])
+
+
+@GUEST_FILES
+def test_guest_files_import_only_the_standard_library_and_parse_as_python_3_8(guest_file: Path) -> None:
+    source = guest_file.read_text()
     tree = ast.parse(source, feature_version=(3, 8))
     imported = set()
     for node in ast.walk(tree):
@@ -209,12 +215,13 @@ def test_runner_imports_only_the_standard_library_and_parses_as_python_3_8() -> 
     assert imported - {"__future__"} <= set(sys.stdlib_module_names)
 
 
-def test_runner_needs_nothing_newer_than_python_3_8() -> None:
+@GUEST_FILES
+def test_guest_files_need_nothing_newer_than_python_3_8(guest_file: Path) -> None:
     """vermin knows which release added each library call (str.removeprefix: 3.9), which a
     syntax check alone cannot see; it runs everywhere, CI included, where no 3.8 interpreter is."""
     vermin = need("vermin")
     done = subprocess.run(
-        [vermin, "-t=3.8-", "--violations", "--no-tips", "--no-parse-comments", str(RUNNER)],
+        [vermin, "-t=3.8-", "--violations", "--no-tips", "--no-parse-comments", str(guest_file)],
         capture_output=True,
         text=True,
         timeout=120,

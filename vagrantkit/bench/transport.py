@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from vagrantkit import sending
 from vagrantkit.bench import runner as bench_runner
 from vagrantkit.errors import VagrantkitError
 from vagrantkit.framing import END, mark, sections
@@ -113,18 +114,14 @@ class GuestShell(Protocol):
     ) -> Completed: ...
 
 
-# How the guest's python3 gets the runner: its length on the first line of stdin, then the file;
-# the rest of stdin stays free for the host's answers to edit requests (``--control stdio``).
-LOADER = (
-    "import sys;b=sys.stdin.buffer;n=int(b.readline());"
-    "exec(compile(b.read(n),'runner.py','exec'),{'__name__':'__main__'})"
-)
+# How the guest's python3 gets the runner (vagrantkit/sending.py): the rest of stdin stays free for
+# the host's answers to edit requests (``--control stdio``).
+LOADER = sending.loader("runner.py")
 
 
 def runner_payload() -> bytes:
     """What :data:`LOADER` reads first: the runner's length, a newline, the runner."""
-    script = RUNNER_PATH.read_bytes()
-    return str(len(script)).encode() + b"\n" + script
+    return sending.payload(RUNNER_PATH)
 
 
 def conversation(progress: Progress | None, editor: Editor | None) -> Callable[[str], str | None]:
