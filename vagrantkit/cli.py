@@ -83,6 +83,11 @@ def cli() -> None:
 )
 @click.option("--nfs-version", type=click.Choice(["3", "4"]), help="[default: 3; WinNFSd speaks only 3]")
 @click.option(
+    "--watch/--no-watch",
+    default=None,
+    help="Cache attributes a minute (nolock, actimeo=60, nocto) and keep edits fresh with `vagrantkit watch`.",
+)
+@click.option(
     "--require-plugins/--no-require-plugins",
     default=None,
     help="Have Vagrant install vagrant-winnfsd on Windows hosts.",

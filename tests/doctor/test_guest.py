@@ -168,3 +168,32 @@ def test_a_project_without_a_created_machine_is_skipped_without_asking_vagrant(t
     results = {c.id: c for c in run_doctor(host=host, cwd=tmp_path, only=["guest"]).checks}
     assert results["guest.synced-folders"].message == "no machine of this project is created (`vagrant up` creates one)"
     assert host.fake_runner.count("vagrant", "status") == host.fake_runner.count("vagrant", "ssh") == 0
+
+
+LONG_CACHE_MOUNT = NFS_MOUNT.replace(
+    "acregmin=1,acregmax=1,acdirmin=1,acdirmax=1", "acregmin=60,acregmax=60,acdirmin=60,acdirmax=60"
+).replace("hard,nolock", "hard,nocto,nolock")
+
+
+def test_a_long_cache_folder_without_a_running_watch_warns_with_the_command(tmp_path: Path) -> None:
+    from vagrantkit.watch import lock
+
+    host = host_with(probe_output(LONG_CACHE_MOUNT))
+    result = guest_results(host, tmp_path, watch=True)["guest.watch:default"]
+    assert result.status is Status.WARN
+    assert result.message == (
+        "default: /vagrant (acregmax=60, acdirmax=60, nocto) cache attributes and no vagrantkit watch runs: "
+        "host edits can stay unseen in the guest for up to a minute"
+    )
+    assert result.fix is not None and result.fix.commands == ("vagrantkit watch --machine default",)
+    held = lock.hold(tmp_path, "default")  # as a running `vagrantkit watch` holds it
+    try:
+        again = {c.id: c for c in run_doctor(host=host, cwd=tmp_path, only=["guest"]).checks}["guest.watch:default"]
+    finally:
+        held.release()
+    assert again.status is Status.PASS and "vagrantkit watch runs for /vagrant" in again.message
+
+
+def test_a_short_cache_folder_needs_no_watch(tmp_path: Path) -> None:
+    result = guest_results(host_with(probe_output(NFS_MOUNT)), tmp_path)["guest.watch:default"]
+    assert result.status is Status.PASS and result.message == "default: no NFS folder caches attributes for long"

@@ -239,6 +239,7 @@ def test_json_envelope_describes_what_was_done(tmp_path: Path, cli_runner: Cli) 
                 "mount_options": ["nolock", "actimeo=1"],
                 "nfs_version": 3,
                 "require_plugins": False,
+                "watch": False,
             },
             "files": [
                 {"path": str(tmp_path / "Vagrantfile"), "action": "create", "backup": None},
@@ -257,3 +258,23 @@ def test_a_folder_that_cannot_be_made_is_an_error_not_a_traceback(tmp_path: Path
     assert result.stderr.startswith(f"Error: cannot write {tmp_path / 'afile' / 'sub' / 'Vagrantfile'}: ")
     assert "Traceback" not in result.output
     assert files_in(tmp_path) == {"afile": b"x"}
+
+
+def test_watch_switches_between_the_two_defaults_and_keeps_mount_options_of_ones_own(
+    cli_runner: Cli, tmp_path: Path
+) -> None:
+    def rendered_options() -> str:
+        text = (tmp_path / "Vagrantfile").read_text()
+        return next(line.strip() for line in text.splitlines() if "mount_options:" in line)
+
+    assert cli_runner("init", str(tmp_path), "--watch").exit_code == 0
+    assert rendered_options() == 'mount_options: ["nolock", "actimeo=60", "nocto"]'
+    assert "vagrantkit watch" in (tmp_path / "Vagrantfile").read_text()
+    assert "watch = true" in (tmp_path / "vagrantkit.toml").read_text()
+    assert cli_runner("init", str(tmp_path), "--no-watch", "--force").exit_code == 0
+    assert rendered_options() == 'mount_options: ["nolock", "actimeo=1"]'
+    assert "vagrantkit watch" not in (tmp_path / "Vagrantfile").read_text()
+    custom = ["--mount-option", "nolock", "--mount-option", "actimeo=30"]
+    assert cli_runner("init", str(tmp_path), *custom, "--force").exit_code == 0
+    assert cli_runner("init", str(tmp_path), "--watch", "--force").exit_code == 0
+    assert rendered_options() == 'mount_options: ["nolock", "actimeo=30"]', "the user's own options stay"

@@ -26,6 +26,8 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["--host-path", "C:\\Users\\dev\\projects\\shop", "--hostname", "shop.local", "--require-plugins"],
         ["C:\\Users\\dev\\projects\\shop"],
     ),
+    # Long attribute caching, kept fresh by vagrantkit watch; libvirt as the e2e renders it.
+    "watch": (["--watch", "--provider", "libvirt"], []),
     "nfs4-options": (
         ["--nfs-version", "4", "--mount-option", "rsize=65536", "--mount-option", "actimeo=2", "--no-forwards"],
         [],

@@ -32,7 +32,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,8 @@ from vagrantkit.bench.edit import HostEditor
 from vagrantkit.bench.transport import RUNNER_PATH, Editor, Progress, conversation, parse_document
 from vagrantkit.errors import VagrantkitError
 from vagrantkit.render.options import InitOptions
+from vagrantkit.watch.core import Watch, WatchStats
+from vagrantkit.watch.link import RECEIVER_PATH, Channel, LinkError, StreamChannel
 
 # Host loopback as seen from a guest on QEMU's user-mode network.
 HOST_FROM_GUEST = "10.0.2.2"
@@ -65,6 +67,14 @@ CONTROL_PORT = "vagrantkit.control"
 FIND_CONTROL = (
     'for port in /sys/class/virtio-ports/*; do [ "$(cat "$port/name")" = ' + CONTROL_PORT + " ] && "
     'control="/dev/${port##*/}"; done\n'
+)
+# vagrantkit watch's port: the lab's transport for watch (a Vagrant guest has ssh), the receiver
+# at the guest's end, reading and writing the port's device.
+WATCH_PORT = "vagrantkit.watch"
+START_RECEIVER = (
+    'for port in /sys/class/virtio-ports/*; do [ "$(cat "$port/name")" = ' + WATCH_PORT + " ] && "
+    'watchport="/dev/${port##*/}"; done\n'
+    '/usr/bin/python3 /tmp/ctl/receiver.py --device "$watchport" 2> /tmp/ctl/receiver.err &\n'
 )
 PROGRAMS = (
     "qemu-system-x86_64",
@@ -234,6 +244,11 @@ class Lab:
         self.release = ""
         self.pids: dict[int, str] = {}
 
+    @property
+    def watch_socket(self) -> Path:
+        """QEMU's end of the guest's watch port (:data:`WATCH_PORT`), while a guest runs."""
+        return self.workdir / "watch.sock"
+
     def __enter__(self) -> Lab:
         check_prerequisites()
         try:
@@ -266,12 +281,14 @@ class Lab:
         timeout: float = 900,
         control: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
         watch: Callable[[str], None] | None = None,
+        meanwhile: Callable[[], AbstractContextManager[object]] | None = None,
     ) -> GuestRun:
         """Boot a guest, run the shell script ``job`` (in the host root, chrooted), power off.
 
         ``files`` are put into the control folder, which the job sees as /tmp/ctl. ``control``
         answers what the guest writes to the control port (:data:`CONTROL_PORT`), one JSON line each. ``watch`` gets
-        each line of the job's stderr as the job writes it (the runner's progress).
+        each line of the job's stderr as the job writes it (the runner's progress). ``meanwhile``
+        is entered once the guest starts and left when it is gone (vagrantkit watch, on :attr:`watch_socket`).
         """
         ctl = self.workdir / f"ctl-{time.monotonic_ns()}"
         ctl.mkdir()
@@ -303,6 +320,8 @@ class Lab:
                 *("-netdev", "user,id=n0", "-device", "virtio-net-pci,netdev=n0"),
                 *("-device", "virtio-serial-pci", "-chardev", f"socket,id=ctl0,path={socket_path},server=on,wait=off"),
                 *("-device", f"virtserialport,chardev=ctl0,nr=1,name={CONTROL_PORT}"),
+                *("-chardev", f"socket,id=watch0,path={self.watch_socket},server=on,wait=off"),
+                *("-device", f"virtserialport,chardev=watch0,nr=2,name={WATCH_PORT}"),
             ]
             started = time.monotonic()
             # In the sandbox, so that the guest's user-mode network reaches the sandbox's loopback.
@@ -315,6 +334,8 @@ class Lab:
                     helpers.enter_context(_serving(socket_path, control))
                 if watch is not None:
                     helpers.enter_context(_tailing(ctl / "job.err", watch))
+                if meanwhile is not None:
+                    helpers.enter_context(meanwhile())
                 try:
                     console, _ = qemu.communicate(timeout=timeout)
                 except subprocess.TimeoutExpired:
@@ -345,6 +366,7 @@ class Lab:
             shutil.rmtree(ctl, ignore_errors=True)
             disk.unlink(missing_ok=True)
             socket_path.unlink(missing_ok=True)
+            self.watch_socket.unlink(missing_ok=True)
 
 
 @contextmanager
@@ -420,10 +442,18 @@ class QemuTransport:
 
     name = "qemu"
 
-    def __init__(self, lab: Lab, *, timeout: float = 900, watch: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        lab: Lab,
+        *,
+        timeout: float = 900,
+        watch: Callable[[str], None] | None = None,
+        forward: LabWatch | None = None,
+    ) -> None:
         self.lab = lab
         self.timeout = timeout
         self.watch = watch  # each line of the runner's stderr, as it comes (tests act on progress)
+        self.forward = forward  # vagrantkit watch, while the guest runs
         self.last: GuestRun | None = None
 
     def run_runner(
@@ -431,6 +461,10 @@ class QemuTransport:
     ) -> dict[str, Any]:
         command = f"/usr/bin/python3 /tmp/ctl/runner.py {shlex.join([*args, '--progress'])}"
         job = FIND_CONTROL + f'exec {command} --control "$control"\n' if editor else f"exec {command}\n"
+        files = {"runner.py": RUNNER_PATH.read_bytes()}
+        if self.forward is not None:
+            job = START_RECEIVER + job
+            files["receiver.py"] = RECEIVER_PATH.read_bytes()
         progress_line = conversation(progress, None)
 
         def watch(line: str) -> None:
@@ -438,9 +472,7 @@ class QemuTransport:
             if self.watch is not None:
                 self.watch(line)
 
-        run = self.lab.run(
-            job, {"runner.py": RUNNER_PATH.read_bytes()}, timeout=self.timeout, control=editor, watch=watch
-        )
+        run = self.lab.run(job, files, timeout=self.timeout, control=editor, watch=watch, meanwhile=self.forward)
         self.last = run
         if run.returncode is None:
             raise VagrantkitError(
@@ -449,9 +481,74 @@ class QemuTransport:
         return parse_document(run.stdout, run.returncode, run.stderr, "the lab guest")
 
 
-def target_args(root: str = GUEST_MOUNT_ROOT) -> list[str]:
-    """Runner target arguments for the lab's three folders, the guest's own disk first (baseline)."""
-    return [f"{label}={root}/{label}" for label in ("disk", "9p", "nfs")]
+class PortLink:
+    """vagrantkit watch's ``Link`` in the lab: QEMU's end of the guest's watch port, a unix socket."""
+
+    name = "virtio-serial"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def open(self) -> Channel:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(str(self.path))
+        except OSError as exc:
+            sock.close()
+            raise LinkError(f"the lab's watch port is not there yet ({exc.strerror})") from None
+
+        def closed() -> str:
+            sock.close()
+            return "the lab's watch port closed"
+
+        return StreamChannel(sock.makefile("rb"), sock.makefile("wb"), closed)
+
+
+class LabWatch:
+    """vagrantkit watch for one lab guest: :class:`~vagrantkit.watch.core.Watch` over its watch
+    port, from the guest's start to its end. Its folders come from the guest's mounts, as in a
+    Vagrant guest (the NFS export is the share, a folder of this host).
+    """
+
+    def __init__(self, *, inotify: bool = False) -> None:
+        self.lab: Lab | None = None  # the lab whose guest it serves (bench_in_lab sets it)
+        self.inotify = inotify
+        self.lines: list[str] = []
+        self.stats: WatchStats | None = None
+        self.failure: BaseException | None = None
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        assert self.lab is not None, "bench_in_lab gives it its lab"
+        stop = threading.Event()
+        watch = Watch(
+            PortLink(self.lab.watch_socket),
+            "the lab guest",
+            notify=self.lines.append,
+            inotify=self.inotify,
+            stop=stop,
+            backoff=(0.2, 1.0),
+        )
+
+        def run() -> None:
+            try:
+                self.stats = watch.run()
+            except BaseException as exc:
+                self.failure = exc
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(30)
+            self.stats = watch.stats
+
+
+def target_args(root: str = GUEST_MOUNT_ROOT, labels: Sequence[str] = ("disk", "9p", "nfs")) -> list[str]:
+    """Runner target arguments for the lab's folders, the guest's own disk first (baseline)."""
+    return [f"{label}={root}/{label}" for label in labels]
 
 
 def bench_in_lab(
@@ -462,6 +559,8 @@ def bench_in_lab(
     mount_options: Sequence[str] | None = None,
     watch: Callable[[str], None] | None = None,
     lab: Lab | None = None,
+    labels: Sequence[str] = ("disk", "9p", "nfs"),
+    forward: LabWatch | None = None,
 ) -> tuple[dict[str, Any], GuestRun, Lab]:
     """Run the bench runner once in a lab guest, on :func:`target_args` plus ``runner_args``.
 
@@ -469,13 +568,19 @@ def bench_in_lab(
     SIGTERM unwinds meanwhile, so the guest, the servers and the lab's folders go whatever happens.
     Returns the runner's document, what the guest left behind, and the closed lab (its
     ``release``, ``workdir``, ``pids`` and ``sandbox.netns`` say what it booted, made and started).
-    ``watch`` gets each line of the runner's stderr as it comes; ``lab``: use this one (not entered yet).
+    ``watch`` gets each line of the runner's stderr as it comes; ``lab``: use this one (not entered yet);
+    ``labels``: the folders to measure; ``forward``: a vagrantkit watch to run meanwhile (its
+    ``lines`` and ``stats`` say what it did).
     """
     run_id = secrets.token_hex(4)
-    editor = HostEditor({"9p": share, "nfs": share}, run_id)
-    args = [*target_args(), *runner_args, "--id", run_id, "--host-side", "9p", "--host-side", "nfs"]
+    shared = [label for label in labels if label in ("9p", "nfs")]
+    editor = HostEditor(dict.fromkeys(shared, share), run_id)
+    args = [*target_args(labels=labels), *runner_args, "--id", run_id]
+    args += [word for label in shared for word in ("--host-side", label)]
     with sigterm_unwinds(), lab or Lab(share, mount_options=mount_options) as entered:
-        transport = QemuTransport(entered, timeout=timeout, watch=watch)
+        if forward is not None:
+            forward.lab = entered
+        transport = QemuTransport(entered, timeout=timeout, watch=watch, forward=forward)
         document = transport.run_runner(args, editor=editor)
     assert transport.last is not None  # run_runner sets it before it returns
     return document, transport.last, entered

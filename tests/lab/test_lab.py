@@ -19,12 +19,20 @@ import pytest
 from tests.bench.conftest import scratch_left
 from tests.conftest import build_file_tree, unavailable
 from tests.ganesha import start_in, terminate
-from tests.lab.lab import GuestRun, Lab, LabUnavailable, bench_in_lab, check_prerequisites, ganesha_config
+from tests.lab.lab import (
+    GuestRun,
+    Lab,
+    LabUnavailable,
+    LabWatch,
+    bench_in_lab,
+    check_prerequisites,
+    ganesha_config,
+)
 from tests.netns import process_alive
 from vagrantkit.bench import analysis, runner
 from vagrantkit.bench.runner import OPERATIONS
 from vagrantkit.django.sharedfolder import mount_of, parse_mounts
-from vagrantkit.render.options import InitOptions
+from vagrantkit.render.options import WATCH_MOUNT_OPTIONS, InitOptions
 
 pytestmark = pytest.mark.lab
 
@@ -183,3 +191,27 @@ def test_a_server_that_dies_mid_run_is_named_and_the_other_folders_finish(tmp_pa
     assert [len(document["results"][label]["stat"]["ns"]) for label in ("disk", "9p")] == [40, 40]
     assert len(document["results"]["nfs"].get("stat", {"ns": []})["ns"]) < 40
     assert guest.returncode == 1 and guest.steps[-1] == "done"  # the runner ended; nothing stuck in the guest
+
+
+def test_watch_over_the_guests_port_makes_every_edit_seen_under_a_60_s_cache(tmp_path: Path) -> None:
+    # Mounted as init --watch renders (a minute of attribute cache, no close-to-open): without
+    # watch a host edit stays unseen for up to 60 s (the curve in README). With vagrantkit watch
+    # forwarding over the lab's virtio port, each edit (in place, by rename, new, deleted) is seen.
+    try:
+        check_prerequisites()
+    except LabUnavailable as exc:
+        unavailable(f"the lab cannot start here: {exc}")
+    share = build_file_tree(tmp_path / "share", PROJECT)
+    forward = LabWatch()
+    args = ["--ops", "edit", "--size", "100", "--reps", "5", "--warmup", "0", "--edits", "12"]
+    document, guest, _ = bench_in_lab(
+        share, args, timeout=600, mount_options=WATCH_MOUNT_OPTIONS, labels=("disk", "nfs"), forward=forward
+    )
+    assert document["status"] == "ok", document.get("errors")
+    edit = document["results"]["nfs"]["edit"]
+    assert edit["misses"] == [] and len(edit["ns"]) == 12, edit
+    assert set(edit["kinds"]) == set(runner.EDIT_KINDS)
+    assert forward.failure is None and forward.stats is not None
+    assert forward.lines[0] == f"watch: connected to the lab guest over virtio-serial: {share} -> /tmp/lab/nfs"
+    assert forward.stats.batches >= 12 and forward.stats.last_ack.get("failed") == 0
+    assert "nocto" in guest.mounts and "acregmin=60" in guest.mounts

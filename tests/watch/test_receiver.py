@@ -28,6 +28,7 @@ def test_hello_then_one_acknowledgement_per_message_with_what_it_found(tmp_path:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.py").write_text("b")
     answers = converse(
+        json.dumps({"hello": True}),
         json.dumps(
             {"id": 1, "changes": [["modified", str(tmp_path / "a.py")], ["deleted", str(tmp_path / "gone.py")]]}
         ),
@@ -47,6 +48,7 @@ def test_hello_then_one_acknowledgement_per_message_with_what_it_found(tmp_path:
 
 def test_a_bad_line_is_answered_with_an_error_and_the_session_goes_on(tmp_path: Path) -> None:
     answers = converse(
+        json.dumps({"hello": True}),
         "not json",
         json.dumps({"id": 1, "changes": [["renamed", "/x"]]}),
         json.dumps({"id": 2, "changes": [["modified", "relative/path"]]}),

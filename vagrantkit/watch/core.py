@@ -61,6 +61,10 @@ class WatchStats:
     errors: list[str] = field(default_factory=list)
 
 
+class NoAnswer(LinkError):
+    """The receiver said nothing in time (the session may still be open)."""
+
+
 def folders_from_mounts(mounts_text: str, resolve: Callable[[str], Path | None]) -> list[Folder]:
     """The guest's NFS mounts whose export is a folder of this host, as synced folders."""
     found = []
@@ -157,7 +161,16 @@ class Watch:
         return self.stats
 
     def _greet(self, channel: Channel) -> None:
-        hello = self._expect(channel, "hello", HELLO_TIMEOUT)["hello"]
+        # Asked for until it comes: over a virtio port, what is sent before the guest opens it is lost.
+        deadline = time.monotonic() + HELLO_TIMEOUT
+        while True:
+            channel.send(b'{"hello": true}\n')
+            try:
+                hello = self._expect(channel, "hello", 1.0)["hello"]
+                break
+            except NoAnswer:
+                if time.monotonic() > deadline or self.stop.is_set():
+                    raise
         if not self.stats.folders:
             self.stats.folders = folders_from_mounts(str(hello.get("mounts", "")), host_folder)
             if not self.stats.folders:
@@ -230,7 +243,7 @@ class Watch:
                     return {"ack": ident}
             if key in message and (ident is None or message.get(key) == ident):
                 return message
-        raise LinkError(f"no {key} from the receiver in {timeout:g} s")
+        raise NoAnswer(f"no {key} from the receiver in {timeout:g} s")
 
     # --- the watching thread -----------------------------------------------------------
 

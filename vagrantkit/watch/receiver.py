@@ -16,6 +16,7 @@ is not part of it):
 
 host -> guest::
 
+    {"hello": true}                            # answered with a hello (sent again until one comes)
     {"id": 7, "changes": [["modified", "/vagrant/app/views.py"], ["added", "/vagrant/app/new.py"],
                           ["deleted", "/vagrant/app/old.py"]]}
     {"id": 8, "folders": ["/vagrant/app"]}     # the folder and every entry in it
@@ -209,7 +210,6 @@ def serve(reader: Any, writer: Any, receiver: Receiver) -> None:
         writer.write(json.dumps(obj).encode() + b"\n")
         writer.flush()
 
-    say(receiver.hello())
     for line in iter(reader.readline, b""):
         if not line.strip():
             continue
@@ -220,7 +220,7 @@ def serve(reader: Any, writer: Any, receiver: Receiver) -> None:
                 raise ValueError("expected a JSON object")
             if message.get("bye"):
                 return
-            say(receiver.handle(message))
+            say(receiver.hello() if message.get("hello") else receiver.handle(message))
         except ValueError as exc:
             say({"error": f"{exc}", "id": message.get("id") if isinstance(message, dict) else None})
 
@@ -232,11 +232,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     receiver = Receiver(inotify=args.inotify)
     try:
-        if args.device:
+        if not args.device:
+            serve(sys.stdin.buffer, sys.stdout.buffer, receiver)
+        while args.device:  # a virtio port: the host may connect again after its end closed
             with open(args.device, "rb") as reader, open(args.device, "wb", buffering=0) as writer:
                 serve(reader, writer, receiver)
-        else:
-            serve(sys.stdin.buffer, sys.stdout.buffer, receiver)
+            time.sleep(0.2)
     except (BrokenPipeError, KeyboardInterrupt):
         pass
     return 0

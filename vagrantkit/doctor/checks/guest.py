@@ -234,3 +234,49 @@ def pycache_prefix(ctx: DoctorContext) -> list[Finding] | Finding:
     if ctx.django_path is None:
         return Finding.skip("no Django project found (give one with --django)")
     return per_machine(ctx, _pycache)
+
+
+# An NFS folder whose attribute cache outlives this many seconds (or that skips close-to-open)
+# leaves host edits unseen for longer than runserver's reloader waits: it needs vagrantkit watch.
+LONG_CACHE = 3
+
+
+def _long_cache(mount: Mount) -> str | None:
+    """Why an NFS mount keeps host edits unseen for long (``acregmax=60, nocto``), or None."""
+    shown = _options(mount)
+    why = [
+        f"{n}={shown[n]}"
+        for n in ("acregmax", "acdirmax")
+        if shown.get(n, "0").isdigit() and int(shown[n]) > LONG_CACHE
+    ]
+    why += ["nocto"] if "nocto" in shown else []
+    return ", ".join(why) or None
+
+
+def _watch(facts: GuestFacts, ctx: DoctorContext) -> list[Finding]:
+    from vagrantkit.watch.lock import running
+
+    long = [(m, why) for m in facts.mounts if m.fstype in ("nfs", "nfs4") and (why := _long_cache(m))]
+    if not long:
+        return [Finding.passed(f"{facts.machine}: no NFS folder caches attributes for long", key=facts.machine)]
+    folders = "; ".join(f"{m.mount_point} ({why})" for m, why in long)
+    project = ctx.vagrantfile.parent if ctx.vagrantfile else ctx.project
+    if running(project, facts.machine):
+        return [Finding.passed(f"{facts.machine}: vagrantkit watch runs for {folders}", key=facts.machine)]
+    return [
+        Finding.warn(
+            f"{facts.machine}: {folders} cache attributes and no vagrantkit watch runs: "
+            "host edits can stay unseen in the guest for up to a minute",
+            fix=Fix(
+                "Start vagrantkit watch in the project folder (it runs in the foreground until Ctrl-C), "
+                "or mount with a short cache (`vagrantkit init --no-watch --force`, then `vagrant reload`):",
+                (f"vagrantkit watch --machine {facts.machine}",),
+            ),
+            key=facts.machine,
+        )
+    ]
+
+
+@check("guest.watch", "Host edits reach the guest", Category.GUEST)
+def watch(ctx: DoctorContext) -> list[Finding]:
+    return per_machine(ctx, lambda facts: _watch(facts, ctx))
