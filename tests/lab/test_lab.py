@@ -207,6 +207,7 @@ def test_watch_over_the_guests_port_makes_every_edit_seen_under_a_60_s_cache(tmp
     document, guest, _ = bench_in_lab(
         share, args, timeout=600, mount_options=WATCH_MOUNT_OPTIONS, labels=("disk", "nfs"), forward=forward
     )
+    assert forward.lines and forward.lines[0].startswith("watch: connected"), (forward.lines, guest.console[-2000:])
     assert document["status"] == "ok", document.get("errors")
     edit = document["results"]["nfs"]["edit"]
     assert edit["misses"] == [] and len(edit["ns"]) == 12, edit

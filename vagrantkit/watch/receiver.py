@@ -235,7 +235,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.device:
             serve(sys.stdin.buffer, sys.stdout.buffer, receiver)
         while args.device:  # a virtio port: the host may connect again after its end closed
-            with open(args.device, "rb") as reader, open(args.device, "wb", buffering=0) as writer:
+            # Opened once (a virtio port takes one open at a time: EBUSY), read and written through two files.
+            fd = os.open(args.device, os.O_RDWR)
+            with os.fdopen(fd, "rb") as reader, os.fdopen(os.dup(fd), "wb", buffering=0) as writer:
                 serve(reader, writer, receiver)
             time.sleep(0.2)
     except (BrokenPipeError, KeyboardInterrupt):
