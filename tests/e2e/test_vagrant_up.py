@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import secrets
+import signal
 import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +50,7 @@ class Run:
     vagrantfile_sha: str = ""
     passed: set[str] = field(default_factory=set)
     guest_ip: str = ""
+    figures: dict[str, dict[str, float]] = field(default_factory=dict)  # setup -> bench figures, side by side
 
     def require(self, *steps: str) -> None:
         """Fail (never skip) a step whose earlier steps failed: the run cannot go on meaningfully."""
@@ -193,6 +198,7 @@ def test_bench_quick_from_the_project_folder_measures_the_guest_disk_and_the_nfs
     assert list(edit) == ["nfs"] and (edit["nfs"]["samples"], edit["nfs"]["misses"]) == (20, 0)
     assert 0 < edit["nfs"]["median_ns"] < 2e9 and edit["nfs"]["max_ns"] < 3e9
     assert 0 < rows["reloader"]["targets"]["nfs"]["cpu_share"] < 1  # at runserver's 1 s cadence
+    run.figures["init's default (actimeo=1)"] = side_by_side(rows)
     assert "bench: measuring disk, nfs in default..." in done.stderr
     # Found running, left running (bench halts again only a machine it had to start: tests/bench).
     assert "vagrant up" not in done.stderr and run.world.names("list", "--state-running", "--name") == [
@@ -238,6 +244,19 @@ def test_doctor_in_the_project_folder_checks_the_host_and_the_running_guest(run:
     run.passed.add("doctor")
 
 
+def side_by_side(rows: dict[str, Any]) -> dict[str, float]:
+    """The figures the watch issue compares: NFS against the guest disk, and host edits."""
+    edit = rows["edit"]["targets"]["nfs"]
+    return {
+        "reloader_ratio": rows["reloader"]["targets"]["nfs"]["ratio"]["value"],
+        "discover_ratio": rows["discover"]["targets"]["nfs"]["ratio"]["value"],
+        "edit_p50_s": edit["median_ns"] / 1e9,
+        "edit_p95_s": edit["p95_ns"] / 1e9,
+        "edit_misses": edit["misses"],
+        "edits": edit["samples"] + edit["misses"],
+    }
+
+
 def test_halt_then_doctor_skips_the_guest_with_the_reason(run: Run) -> None:
     run.require("up")
     done = run.world.vagrant("halt", timeout=300)
@@ -248,6 +267,12 @@ def test_halt_then_doctor_skips_the_guest_with_the_reason(run: Run) -> None:
     for check_id in ("guest.synced-folders", "guest.versions"):
         assert checks[check_id]["status"] == "skip"
         assert checks[check_id]["message"] == "default is poweroff: the guest is checked while it runs (`vagrant up`)"
+    # The next `vagrant up` mounts the folder as init --watch renders it: a minute of cache, no close-to-open.
+    done = run.world.vagrantkit("init", "--watch", "--force", timeout=60)
+    assert done.returncode == 0, done.stderr
+    text = (run.world.project / "Vagrantfile").read_text()
+    assert 'mount_options: ["nolock", "actimeo=60", "nocto"]' in text
+    run.vagrantfile_sha = hashlib.sha256(text.encode()).hexdigest()  # what nothing may change from here on
     run.passed.add("halt")
 
 
@@ -258,8 +283,78 @@ def test_vagrant_up_again_applies_the_exports_to_the_running_server_and_mounts(r
     actions = (run.world.nfs_state / "actions.log").read_text().splitlines()
     assert [a.split()[0] for a in actions] == ["start", "apply"]  # Vagrant's `exportfs -ar`, for ganesha
     mount = {m.mount_point: m for m in parse_mounts(ssh_ok(run, "cat /proc/mounts"))}["/vagrant"]
-    assert mount.fstype == "nfs" and {"vers=3", "proto=tcp", "nolock"} <= set(mount.options)
+    wanted = {"vers=3", "proto=tcp", "nolock", "nocto", "acregmin=60", "acdirmin=60"}
+    assert mount.fstype == "nfs" and wanted <= set(mount.options), mount.options
     run.passed.add("up again")
+
+
+def test_watch_over_real_vagrant_ssh_keeps_the_long_cached_folder_fresh(run: Run) -> None:
+    # init --watch + vagrantkit watch, side by side with init's default measured by bench quick above.
+    run.require("up again", "bench")
+    world = run.world
+    _, before = vagrantkit_json(run, "doctor", "guest.watch", timeout=300)
+    warned = {c["id"]: c for c in before["data"]["checks"]}["guest.watch:default"]
+    assert warned["status"] == "warn" and warned["fix"]["commands"] == ["vagrantkit watch --machine default"]
+    watch = world.sandbox.popen(
+        [sys.executable, "-m", "vagrantkit", "watch"],
+        cwd=world.project,
+        env=world.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(watch.stderr.readline, "")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    try:
+        wait = time.monotonic() + 120
+        while not any("watch: connected to default over ssh" in line for line in lines):
+            assert watch.poll() is None and time.monotonic() < wait, lines
+            time.sleep(0.2)
+        assert f"{world.project} -> /vagrant" in lines[0], lines
+        _, during = vagrantkit_json(run, "doctor", "guest.watch", timeout=300)
+        running = {c["id"]: c for c in during["data"]["checks"]}["guest.watch:default"]
+        assert running["status"] == "pass", running
+        done, document = vagrantkit_json(
+            run, "bench", "--profile", "quick", "--ops", "reloader,discover,edit", "--edits", "20", timeout=900
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        rows = {row["op"]: row for row in document["data"]["results"]}
+        figures = side_by_side(rows)
+        run.figures["init --watch + vagrantkit watch"] = figures
+        # Every host edit seen, under a cache that would hide it for a minute without watch.
+        assert (figures["edits"], figures["edit_misses"]) == (20, 0), figures
+        assert figures["edit_p95_s"] < 5, figures
+        assert any(line.startswith("watch: forwarded ") for line in lines)
+        # ssh dropped under it: watch asks vagrant ssh-config again and goes on.
+        ssh = [p for p in world.sandbox.pids() if _is_watch_ssh(p)]
+        assert len(ssh) == 1, ssh
+        os.kill(ssh[0], signal.SIGKILL)
+        wait = time.monotonic() + 120
+        while not any("watch: connected again to default" in line for line in lines):
+            assert watch.poll() is None and time.monotonic() < wait, lines
+            time.sleep(0.2)
+    finally:
+        if watch.poll() is None:
+            watch.send_signal(signal.SIGINT)
+        code = watch.wait(60)
+        reader.join(10)
+    assert code == 130, lines
+    assert lines[-1] == "Interrupted.\n", lines
+    _, after = vagrantkit_json(run, "doctor", "guest.watch", timeout=300)
+    assert {c["id"]: c for c in after["data"]["checks"]}["guest.watch:default"]["status"] == "warn"
+    side = "\n".join(f"{name}: {json.dumps(f)}" for name, f in run.figures.items())
+    record(f"(figures, nfs vs guest disk)\n{side}", 0.0)
+    run.passed.add("watch")
+
+
+def _is_watch_ssh(pid: int) -> bool:
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return Path(argv[0].decode()).name == "ssh" and argv[1:2] == [b"-F"] and b"receiver.py" in b" ".join(argv)
 
 
 def test_destroy_leaves_no_domain_network_or_export(run: Run) -> None:

@@ -81,14 +81,16 @@ def folders_from_mounts(mounts_text: str, resolve: Callable[[str], Path | None])
 _DRIVE = re.compile(r"^/([A-Za-z])(/.*)?$")
 
 
-def host_folder(exported: str) -> Path | None:
-    """The folder of this host an export path names, if it is one.
+def exported_path(exported: str, *, windows: bool) -> str:
+    """The host path an NFS export names. WinNFSd (vagrant-winnfsd) exports ``C:\\Users\\me\\proj``
+    as ``/C/Users/me/proj`` (the colon dropped, backslashes turned; its synced_folder.rb)."""
+    drive = _DRIVE.match(exported) if windows else None
+    return f"{drive.group(1)}:{drive.group(2) or '/'}" if drive else exported
 
-    WinNFSd (vagrant-winnfsd) exports ``C:\\Users\\me\\proj`` as ``/C/Users/me/proj``.
-    """
-    if os.name == "nt" and (drive := _DRIVE.match(exported)):
-        exported = f"{drive.group(1)}:{drive.group(2) or '/'}"
-    path = Path(exported)
+
+def host_folder(exported: str) -> Path | None:
+    """The folder of this host an export path names, if it is one."""
+    path = Path(exported_path(exported, windows=os.name == "nt"))
     return path.resolve() if path.is_dir() else None
 
 

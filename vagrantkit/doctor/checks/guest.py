@@ -33,6 +33,9 @@ MOUNTED_AS = {
 }
 DEFAULT_TYPE = {"virtualbox": "virtualbox"}  # a folder without `type:` gets its provider's share
 ATTRIBUTE_CACHE = ("acregmin", "acregmax", "acdirmin", "acdirmax")
+# The NFS client's own values, which /proc/mounts leaves out (fs/nfs/super.c nfs_show_mount_options
+# shows an attribute-cache value only when it differs): actimeo=60 shows acregmin=60,acdirmin=60 alone.
+KERNEL_DEFAULTS = {"acregmin": "3", "acregmax": "60", "acdirmin": "30", "acdirmax": "60"}
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ def _where(want: Wanted, ctx: DoctorContext) -> str:
 
 def _mismatches(want: Wanted, shown: dict[str, str]) -> list[str]:
     wrong = []
+    shown = {**{n: v for n, v in KERNEL_DEFAULTS.items() if n not in shown}, **shown}
     for name, value in want.options.items():
         if name not in shown:
             wrong.append(f"{name}{'=' + value if value else ''} asked, not in force")
@@ -243,12 +247,8 @@ LONG_CACHE = 3
 
 def _long_cache(mount: Mount) -> str | None:
     """Why an NFS mount keeps host edits unseen for long (``acregmax=60, nocto``), or None."""
-    shown = _options(mount)
-    why = [
-        f"{n}={shown[n]}"
-        for n in ("acregmax", "acdirmax")
-        if shown.get(n, "0").isdigit() and int(shown[n]) > LONG_CACHE
-    ]
+    shown = {**KERNEL_DEFAULTS, **_options(mount)}
+    why = [f"{n}={shown[n]}" for n in ("acregmax", "acdirmax") if shown[n].isdigit() and int(shown[n]) > LONG_CACHE]
     why += ["nocto"] if "nocto" in shown else []
     return ", ".join(why) or None
 
