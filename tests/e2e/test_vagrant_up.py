@@ -317,7 +317,7 @@ def test_watch_over_real_vagrant_ssh_keeps_the_long_cached_folder_fresh(run: Run
         running = {c["id"]: c for c in during["data"]["checks"]}["guest.watch:default"]
         assert running["status"] == "pass", running
         done, document = vagrantkit_json(
-            run, "bench", "--profile", "quick", "--ops", "reloader,discover,edit", "--edits", "20", timeout=900
+            run, "bench", "--profile", "quick", "--size", "1000", "--ops", "reloader,discover,edit", timeout=900
         )
         assert done.returncode == 0, done.stderr[-3000:]
         rows = {row["op"]: row for row in document["data"]["results"]}
