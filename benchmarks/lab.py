@@ -140,8 +140,12 @@ def curve_plot(rows: list[dict[str, Any]], path: Path) -> None:
     left.plot(xs, p50, "o-", label="host edit seen, p50 (s)")
     left.plot(xs, p95, "s--", label="host edit seen, p95 (s)")
     for x, r in zip(xs, rows):
+        seen, _, total = r["edit_seen"].partition("/")
         if r["edit_p50_s"] is None:
             left.annotate("never seen\nwithin 10 s", (x, 0.5), ha="center", fontsize=8, color="darkred")
+        elif seen != total:  # the times are of the edits seen: say how many were not
+            missed = f"{int(total) - int(seen)} of {total}\nnever seen\nwithin 10 s"
+            left.annotate(missed, (x, 1.0), ha="center", fontsize=8, color="darkred")
     left.set_ylabel("seconds until the guest sees a host edit")
     left.set_xticks(list(xs))
     left.set_xticklabels(labels, rotation=20, ha="right")
