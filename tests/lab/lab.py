@@ -370,11 +370,23 @@ class Lab:
 
 
 @contextmanager
+def _meanwhile(work: Callable[[threading.Event], None], join: float = 5) -> Iterator[None]:
+    """Run ``work(stop)`` in a thread while the block runs; on the way out set ``stop`` and wait for it."""
+    stop = threading.Event()
+    thread = threading.Thread(target=work, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(join)
+
+
+@contextmanager
 def _serving(path: Path, answer: Callable[[dict[str, Any]], dict[str, Any]]) -> Iterator[None]:
     """Connect to QEMU's end of the control port and answer each JSON line the guest writes, meanwhile."""
-    stop = threading.Event()
 
-    def serve() -> None:
+    def serve(stop: threading.Event) -> None:
         deadline = time.monotonic() + 60
         while not path.exists() and time.monotonic() < deadline and not stop.is_set():
             time.sleep(0.05)
@@ -395,21 +407,15 @@ def _serving(path: Path, answer: Callable[[dict[str, Any]], dict[str, Any]]) -> 
                     request = json.loads(line).get("control", {})
                     sock.sendall(json.dumps(answer(request)).encode() + b"\n")
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
+    with _meanwhile(serve):
         yield
-    finally:
-        stop.set()
-        thread.join(5)
 
 
 @contextmanager
 def _tailing(path: Path, each: Callable[[str], None]) -> Iterator[None]:
     """Hand each line appended to ``path`` (the job's stderr, on the 9p control share) to ``each``, meanwhile."""
-    stop = threading.Event()
 
-    def tail() -> None:
+    def tail(stop: threading.Event) -> None:
         offset, pending = 0, b""
         while not stop.is_set():
             try:
@@ -425,13 +431,8 @@ def _tailing(path: Path, each: Callable[[str], None]) -> Iterator[None]:
                 each(line.decode(errors="replace"))
             time.sleep(0.1)
 
-    thread = threading.Thread(target=tail, daemon=True)
-    thread.start()
-    try:
+    with _meanwhile(tail):
         yield
-    finally:
-        stop.set()
-        thread.join(5)
 
 
 class QemuTransport:
@@ -520,30 +521,26 @@ class LabWatch:
     @contextmanager
     def __call__(self) -> Iterator[None]:
         assert self.lab is not None, "bench_in_lab gives it its lab"
-        stop = threading.Event()
-        watch = Watch(
-            PortLink(self.lab.watch_socket),
-            "the lab guest",
-            notify=self.lines.append,
-            inotify=self.inotify,
-            stop=stop,
-            backoff=(0.2, 1.0),
-        )
+        socket_path = self.lab.watch_socket
 
-        def run() -> None:
+        def run(stop: threading.Event) -> None:
+            watch = Watch(
+                PortLink(socket_path),
+                "the lab guest",
+                notify=self.lines.append,
+                inotify=self.inotify,
+                stop=stop,
+                backoff=(0.2, 1.0),
+            )
             try:
-                self.stats = watch.run()
+                watch.run()
             except BaseException as exc:
                 self.failure = exc
+            finally:
+                self.stats = watch.stats
 
-        thread = threading.Thread(target=run, daemon=True)
-        thread.start()
-        try:
+        with _meanwhile(run, join=30):
             yield
-        finally:
-            stop.set()
-            thread.join(30)
-            self.stats = watch.stats
 
 
 def target_args(root: str = GUEST_MOUNT_ROOT, labels: Sequence[str] = ("disk", "9p", "nfs")) -> list[str]:

@@ -55,12 +55,17 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture(scope="module")
-def lab_run(tmp_path_factory: pytest.TempPathFactory) -> LabRun:
+def need_lab() -> None:
+    """The lab's programs (also in /usr/sbin and /sbin), root and a kernel: :func:`unavailable` naming what is missing."""
     try:
-        check_prerequisites()  # the programs too, also in /usr/sbin and /sbin
+        check_prerequisites()
     except LabUnavailable as exc:
         unavailable(f"the lab cannot start here: {exc}")
+
+
+@pytest.fixture(scope="module")
+def lab_run(tmp_path_factory: pytest.TempPathFactory) -> LabRun:
+    need_lab()
     share = build_file_tree(tmp_path_factory.mktemp("share"), PROJECT)
     before = snapshot(share)
     args = ["--size", "200", "--reps", "5", "--warmup", "1", "--edits", "8"]
@@ -163,10 +168,7 @@ def test_the_lab_stops_everything_it_started(lab_run: LabRun) -> None:
 def test_a_server_that_dies_mid_run_is_named_and_the_other_folders_finish(tmp_path: Path) -> None:
     # NFS mounts are hard: with ganesha gone, a stat in the guest waits until it is back. The
     # runner gives the folder up after --stall-timeout, by name, and measures the others to the end.
-    try:
-        check_prerequisites()
-    except LabUnavailable as exc:
-        unavailable(f"the lab cannot start here: {exc}")
+    need_lab()
     share = build_file_tree(tmp_path / "share", PROJECT)
     lab = Lab(share)
     killed = threading.Event()
@@ -197,10 +199,7 @@ def test_watch_over_the_guests_port_makes_every_edit_seen_under_a_60_s_cache(tmp
     # Mounted as init --watch renders (a minute of attribute cache, no close-to-open): without
     # watch a host edit stays unseen for up to 60 s (the curve in README). With vagrantkit watch
     # forwarding over the lab's virtio port, each edit (in place, by rename, new, deleted) is seen.
-    try:
-        check_prerequisites()
-    except LabUnavailable as exc:
-        unavailable(f"the lab cannot start here: {exc}")
+    need_lab()
     share = build_file_tree(tmp_path / "share", PROJECT)
     forward = LabWatch()
     args = ["--ops", "edit", "--size", "100", "--reps", "5", "--warmup", "0", "--edits", "12"]

@@ -71,6 +71,17 @@ def test_an_undelivered_batch_goes_back_and_keeps_its_age() -> None:
     assert again.since == 5.0
 
 
+def test_a_create_put_back_stays_a_create_when_the_file_changed_meanwhile() -> None:
+    pending = Pending(FOLDERS)
+    pending.add([(ADDED, "/home/me/proj/new.py")], when=1.0)
+    batch = pending.take(timeout=0)
+    assert batch is not None
+    pending.add([(MODIFIED, "/home/me/proj/new.py")], when=2.0)
+    pending.put_back(batch)
+    again = pending.take(timeout=0)
+    assert again is not None and again.changes == [["added", "/vagrant/new.py"]], "its folder must still be looked at"
+
+
 def test_a_batch_message_carries_only_what_it_has() -> None:
     assert Batch(changes=[["added", "/vagrant/x"]]).message(3) == {"id": 3, "changes": [["added", "/vagrant/x"]]}
     assert Batch(trees=["/vagrant"]).message(4) == {"id": 4, "trees": ["/vagrant"]}

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Cli
+from tests.sshd import cmdline, descendants
 from tests.watch.conftest import World, wait_for
 from vagrantkit.errors import InvalidValue, VagrantkitError
 from vagrantkit.vagrant_adapter import MachineStatus
@@ -114,9 +115,9 @@ def test_ctrl_c_or_sigterm_stops_watch_cleanly_with_exit_130(world: World, tmp_p
     first = child.stderr.readline()
     assert first.startswith("watch: connected to default over ssh:"), first
     assert lock.running(project, "default")
-    ssh = [pid for pid in _children(child.pid) if Path(_cmdline(pid)[0]).name == "ssh"]
+    ssh = [pid for pid in descendants(child.pid) if Path(cmdline(pid)[0]).name == "ssh"]
     assert len(ssh) == 1, "watch's ssh session"
-    argv = _cmdline(ssh[0])
+    argv = cmdline(ssh[0])
     config_folder = Path(argv[argv.index("-F") + 1]).parent
     child.send_signal(signum)
     assert child.wait(30) == 130
@@ -124,21 +125,3 @@ def test_ctrl_c_or_sigterm_stops_watch_cleanly_with_exit_130(world: World, tmp_p
     wait_for(lambda: not any(os.path.exists(f"/proc/{pid}") for pid in ssh), 10, "the ssh session to end")
     assert not lock.running(project, "default")
     assert not config_folder.exists(), "the ssh configuration written for the session is removed"
-
-
-def _children(parent: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
-                found.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
-
-
-def _cmdline(pid: int) -> list[str]:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
-    except OSError:
-        return [""]

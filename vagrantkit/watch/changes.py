@@ -101,21 +101,14 @@ class Pending:
                 _, guest = found
                 if any(guest.is_relative_to(t) for t in self._trees):
                     continue
-                if not self._paths and not self._folders and not self._trees:
+                if not self._count():
                     self._since = now
                 if guest.parent in self._folders:
                     continue
-                kind = KINDS.get(number, "modified")
-                previous = self._paths.get(guest)
-                # added then deleted, deleted then added: the folder must be looked at either way.
-                self._paths[guest] = kind if previous in (None, kind) else "added" if kind != "deleted" else "deleted"
+                self._paths[guest] = _merge(self._paths.get(guest), KINDS.get(number, "modified"))
                 if len(self._paths) > self.limit or now < self._burst_until:
                     self._collapse()
             self._ready.notify_all()
-
-    @property
-    def bursting(self) -> bool:
-        return time.monotonic() < self._burst_until
 
     def _collapse(self) -> None:
         """Too many paths: keep their folders; too many folders: the roots."""
@@ -127,24 +120,24 @@ class Pending:
             self._folders.clear()
 
     def put_back(self, batch: Batch) -> None:
-        """An undelivered batch goes back (the session dropped before its acknowledgement)."""
-        self.add_batch(batch)
-
-    def add_batch(self, batch: Batch) -> None:
+        """An undelivered batch goes back (the session dropped before its acknowledgement), older
+        than anything that came meanwhile."""
         with self._ready:
+            self._since = min(self._since, batch.since) if self._count() else batch.since
             self._trees.update(PurePosixPath(t) for t in batch.trees)
             self._folders.update(PurePosixPath(f) for f in batch.folders)
             for kind, path in batch.changes:
-                self._paths.setdefault(PurePosixPath(path), kind)
+                guest = PurePosixPath(path)
+                newer = self._paths.get(guest)
+                self._paths[guest] = kind if newer is None else _merge(kind, newer)
             if len(self._paths) > self.limit:
                 self._collapse()
-            self._since = min(self._since or batch.since, batch.since)
             self._ready.notify_all()
 
     def take(self, timeout: float) -> Batch | None:
         """Everything pending, once there is something (None after ``timeout`` seconds of nothing)."""
         with self._ready:
-            if not self._ready.wait_for(lambda: bool(self._paths or self._folders or self._trees), timeout):
+            if not self._ready.wait_for(self._count, timeout):
                 return None
             batch = Batch(
                 changes=[[kind, str(path)] for path, kind in sorted(self._paths.items())],
@@ -157,6 +150,18 @@ class Pending:
             self._trees.clear()
             return batch
 
+    def _count(self) -> int:
+        """What is pending (the caller holds the lock)."""
+        return len(self._paths) + len(self._folders) + len(self._trees)
+
     def __len__(self) -> int:
         with self._ready:
-            return len(self._paths) + len(self._folders) + len(self._trees)
+            return self._count()
+
+
+def _merge(previous: str | None, kind: str) -> str:
+    """One path's pending kind after another change: a create or delete stays one (its folder must
+    be revalidated), whatever came before or after."""
+    if previous in (None, kind):
+        return kind
+    return "deleted" if kind == "deleted" else "added"

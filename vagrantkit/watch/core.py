@@ -20,13 +20,13 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from vagrantkit.bench import runner as bench_runner
 from vagrantkit.errors import InvalidValue, VagrantkitError
 from vagrantkit.filesystems import Kind, kind_of
 from vagrantkit.watch.changes import LIMIT, Batch, Folder, Pending
-from vagrantkit.watch.link import Channel, Link, LinkError
+from vagrantkit.watch.link import Channel, Link, LinkError, SshConfigSource
 
 if TYPE_CHECKING:
     from vagrantkit.vagrant_adapter import MachineStatus
@@ -39,11 +39,10 @@ BACKOFF = (0.5, 30.0)  # first and longest wait between two connection attempts
 SIGNATURES = 10_000  # --inotify: forwarded files remembered, to tell our own echo from an edit
 
 
-class WatchVagrant(Protocol):
-    """The Vagrant verbs watch uses (VagrantAdapter has them)."""
+class WatchVagrant(SshConfigSource, Protocol):
+    """The Vagrant verbs watch uses (VagrantAdapter has them): the link's ``ssh_config``, and ``status``."""
 
     def status(self) -> list[MachineStatus]: ...
-    def ssh_config(self, machine: str) -> str: ...
 
 
 @dataclass
@@ -223,7 +222,7 @@ class Watch:
             f"(guest {ack.get('ms', '?')} ms; {self.stats.changes} in all)"
         )
 
-    def _expect(self, channel: Channel, key: str, timeout: float, ident: int | None = None) -> dict:  # type: ignore[type-arg]
+    def _expect(self, channel: Channel, key: str, timeout: float, ident: int | None = None) -> dict[str, Any]:
         """The next message with ``key`` (and id ``ident``); anything else the receiver said is noted."""
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:

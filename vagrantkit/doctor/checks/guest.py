@@ -121,7 +121,7 @@ def _where(want: Wanted, ctx: DoctorContext) -> str:
 
 def _mismatches(want: Wanted, shown: dict[str, str]) -> list[str]:
     wrong = []
-    shown = {**{n: v for n, v in KERNEL_DEFAULTS.items() if n not in shown}, **shown}
+    shown = {**KERNEL_DEFAULTS, **shown}
     for name, value in want.options.items():
         if name not in shown:
             wrong.append(f"{name}{'=' + value if value else ''} asked, not in force")
