@@ -14,12 +14,18 @@ from collections.abc import Sequence
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "#": "\\#"}  # '#' would start #{...}, #@ivar, #$global
 
 
-def ruby_string(text: str) -> str:
+def ruby_string(text: str, quote: str = '"') -> str:
     """Render ``text`` as a double-quoted Ruby string literal.
+
+    ``quote="'"`` asks for a single-quoted literal (to match a file's style): it is given when
+    ``text`` is printable ASCII, where only ``\\`` and ``\'`` need escaping; anything else still
+    comes out double-quoted, the only form that can spell every character in ASCII.
 
     Raises:
         ValueError: ``text`` holds a lone surrogate, which is not a character Ruby can hold.
     """
+    if quote == "'" and all(0x20 <= ord(ch) < 0x7F for ch in text):
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
     out = ['"']
     for ch in text:
         code = ord(ch)

@@ -1,0 +1,630 @@
+"""The lint rules, as a table: each a small function over the parsed model, with a stable id and a
+severity, yielding findings that carry a source range and the edit that fixes them (or why not).
+
+Add a rule: write a function ``(ctx) -> Iterator[Finding]`` and decorate it with ``@rule(...)``.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from vagrantkit.render.options import UDP_OPTIONS, UDP_REFUSED
+from vagrantkit.render.ruby import ruby_string
+from vagrantkit.vagrantfile import edits, guards, syntax
+from vagrantkit.vagrantfile.model import Machine, SyncedFolder, Vagrantfile, key
+from vagrantkit.vagrantfile.source import Edit
+from vagrantkit.vagrantfile.syntax import COMPUTED, text
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+
+class Severity(str, enum.Enum):
+    WARN = "warn"
+    FAIL = "fail"
+
+
+class Host(str, enum.Enum):
+    """The host the Vagrantfile is judged for; ``any`` applies every host's rules."""
+
+    WINDOWS = "windows"
+    MACOS = "macos"
+    LINUX = "linux"
+    ANY = "any"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One mistake at a byte range, with its fix: edits, or the reason there is none."""
+
+    rule: str
+    severity: Severity
+    start: int
+    end: int
+    message: str
+    why: str
+    edits: tuple[Edit, ...] = ()
+    unfixable: str | None = None
+
+
+@dataclass
+class Context:
+    model: Vagrantfile
+    host: Host
+    not_checked: list[tuple[int, str]] = field(default_factory=list)  # (byte offset, what)
+
+    @property
+    def windows(self) -> bool:
+        return self.host in (Host.WINDOWS, Host.ANY)
+
+    def skip(self, node: Node, what: str) -> None:
+        """Note a value only running the file would know: reported under -v, never guessed at."""
+        self.not_checked.append((node.start_byte, f"{what} (`{_short(text(node))}`): not checked"))
+
+
+def _short(value: str, limit: int = 60) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    title: str
+    check: Callable[[Context], Iterator[Finding]]
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(rule_id: str, severity: Severity, title: str) -> Callable[[Callable[[Context], Iterator[Finding]]], Any]:
+    def register(check: Callable[[Context], Iterator[Finding]]) -> Callable[[Context], Iterator[Finding]]:
+        RULES[rule_id] = Rule(rule_id, severity, title, check)
+        return check
+
+    return register
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _quote(model: Vagrantfile) -> str:
+    """The quote the file uses most for strings, for text a fix adds."""
+    code = model.source.code
+    return "'" if code.count(b"'") > 2 * code.count(b'"') else '"'
+
+
+def _string(model: Vagrantfile, value: str, like: Node | None = None) -> str:
+    quote = text(like)[0] if like is not None and text(like)[:1] in ("'", '"') else _quote(model)
+    return ruby_string(value, quote=quote)
+
+
+def _rocket(folder: SyncedFolder) -> bool:
+    """The folder's options are written ``:name => value``."""
+    return any(
+        o.pair.child_by_field_name("key") is not None and text(o.pair).startswith(":") for o in folder.options.values()
+    )
+
+
+def _pair(folder: SyncedFolder, name: str, value: str) -> str:
+    return f":{name} => {value}" if _rocket(folder) else f"{name}: {value}"
+
+
+def _nfs_folders(ctx: Context) -> Iterator[SyncedFolder]:
+    """Enabled NFS folders; a folder whose type or state is computed is noted, not judged."""
+    for folder in ctx.model.folders:
+        if folder.nfs is None:
+            ctx.skip(folder.call, "synced folder type")
+            continue
+        if not folder.nfs:
+            continue
+        if folder.disabled is None:
+            ctx.skip(folder.call, "`disabled`")
+            continue
+        if not folder.disabled:
+            yield folder
+
+
+def _at(node: Node) -> tuple[int, int]:
+    return node.start_byte, node.end_byte
+
+
+def _type_pair(folder: SyncedFolder) -> Node:
+    option = folder.options.get("type") or folder.options.get("nfs")
+    return option.pair if option is not None else folder.call
+
+
+def _insert_option(folder: SyncedFolder, name: str, value: str) -> Edit:
+    """``, name: value`` after the pair that makes the folder NFS (else after the last argument)."""
+    anchor = _type_pair(folder)
+    if anchor is folder.call:
+        args = [*folder.positional, *(o.pair for o in folder.options.values())]
+        anchor = max(args, key=lambda n: n.end_byte) if args else folder.call
+    return edits.insert_after(anchor, ", " + _pair(folder, name, value))
+
+
+def _mount_list(folder: SyncedFolder) -> Node | None:
+    option = folder.options.get("mount_options")
+    return option.value if option is not None and option.value is not None else None
+
+
+def _edit_mount_options(ctx: Context, folder: SyncedFolder, drop: Callable[[str], bool]) -> list[Edit] | None:
+    """Edits removing the options ``drop`` picks from a literal mount_options list (an item holding
+    several comma-joined options is rewritten with the rest), or None when the list cannot be edited."""
+    node = _mount_list(folder)
+    if node is None or node.type not in ("array", "string_array"):
+        return None
+    words = node.type == "string_array"
+    items = node.named_children if words else syntax.elements(node)
+    gone: list[Node] = []
+    out: list[Edit] = []
+    for item in items:
+        value = text(item) if words else syntax.literal(item)
+        if not isinstance(value, str):
+            return None
+        options = [o.strip() for o in value.split(",") if o.strip()]
+        kept = [o for o in options if not drop(o)]
+        if not kept:
+            gone.append(item)
+        elif len(kept) < len(options):
+            out.append(edits.replace(item, ",".join(kept) if words else _string(ctx.model, ",".join(kept), item)))
+    if gone:
+        out.extend(edits.remove_items(ctx.model.source, gone, words=words))
+    return out
+
+
+def _prepend_mount_option(ctx: Context, folder: SyncedFolder, option: str) -> Edit | None:
+    node = _mount_list(folder)
+    if node is None or node.type not in ("array", "string_array"):
+        return None
+    opening = node.children[0]
+    if node.type == "string_array":
+        return edits.insert_after(opening, option + " ")
+    first = syntax.elements(node)
+    quoted = _string(ctx.model, option, first[0] if first else None)
+    return edits.insert_after(opening, quoted + (", " if first else ""))
+
+
+# --- the rules ----------------------------------------------------------------------------
+
+CURLY = {"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"}
+_CURLY_BYTES = re.compile("|".join(CURLY).encode("utf-8"))
+# Where a curly quote is text, not code.
+_TEXT = (
+    "string_content",
+    "heredoc_content",
+    "heredoc_body",
+    "comment",
+    "bare_string",
+    "regex",
+    "subshell",
+    "character",
+)
+
+
+def _is_text(node: Node | None) -> bool:
+    while node is not None:
+        if node.type in _TEXT:
+            return True
+        node = node.parent
+    return False
+
+
+@rule("curly-quotes", Severity.FAIL, "curly quotes in code")
+def curly_quotes(ctx: Context) -> Iterator[Finding]:
+    """Curly quotes where Ruby reads code (not inside strings, heredocs or comments), and a string
+    opened with a straight quote but closed with a curly one (it swallows the lines after it)."""
+    model = ctx.model
+    code = model.source.code
+    in_code: dict[int, list[Edit]] = {}
+    for match in _CURLY_BYTES.finditer(code):
+        node = model.root.descendant_for_byte_range(match.start(), match.end())
+        straight = CURLY[match[0].decode("utf-8")].encode("utf-8")
+        if not _is_text(node) or (
+            node is not None and model.syntax_errors and _closes_a_string(model, node, match.start(), straight)
+        ):
+            in_code.setdefault(model.source.line_of(match.start()), []).append(
+                Edit(match.start(), match.end(), straight)
+            )
+    for found in in_code.values():
+        yield Finding(
+            "curly-quotes",
+            Severity.FAIL,
+            found[0].start,
+            found[-1].end,
+            "curly quotes (pasted from a web page or a word processor)",
+            "Ruby only knows straight quotes; Vagrant stops with a syntax error (or, for a string "
+            "opened straight and closed curly, reads the lines after it as part of the string).",
+            tuple(found),
+        )
+
+
+def _closes_a_string(model: Vagrantfile, node: Node, at: int, straight: bytes) -> bool:
+    """A curly quote on the first line of a string that runs on over lines, where a straight one
+    would end the string and make the file parse better: the quote the user meant to type."""
+    string: Node | None = node
+    while string is not None and string.type != "string":
+        string = string.parent
+    if string is None or string.start_point[0] == string.end_point[0]:
+        return False
+    if model.source.line_of(at) != string.start_point[0] + 1 or text(string)[:1] != straight.decode():
+        return False
+    fixed = model.source.apply([Edit(at, at + len("”".encode()), straight)])
+    tree = syntax.parse(fixed.code)
+    if not tree.root_node.has_error:
+        return True
+    before = len(model.syntax_errors)
+    after = syntax.captures("(ERROR) @e (MISSING) @m", tree.root_node)
+    return sum(len(v) for v in after.values()) < before
+
+
+@rule("receiver", Severity.FAIL, "a setting through a name that is not the block variable")
+def receiver(ctx: Context) -> Iterator[Finding]:
+    """``Config.vm.box`` (or ``config.vm.box`` inside ``|c|``): not a variable where it stands."""
+    model = ctx.model
+    seen = set()
+    for root, _namespace in model.chains:
+        if key(root) in seen or root.type not in ("identifier", "constant") or text(root) == "Vagrant":
+            continue
+        seen.add(key(root))
+        name = text(root)
+        bound = model.bound_names(root)
+        if name in bound:
+            continue
+        var = model.configure_var_at(root)
+        if root.type == "constant" and name.lower() not in {b.lower() for b in bound}:
+            continue  # `Rails.cache.clear`: some other constant, not a misspelt variable
+        if var is None or (root.type == "constant" and name.lower() != var.lower() and var not in bound):
+            continue
+        target = var if root.type == "identifier" else next(b for b in bound if b.lower() == name.lower())
+        yield Finding(
+            "receiver",
+            Severity.FAIL,
+            *_at(root),
+            f"`{name}` is not the block variable (`{target}`)",
+            f'Settings go through the variable named in `Vagrant.configure("2") do |{var}|`; '
+            f"`{name}` is an undefined name there and Vagrant stops with an error.",
+            (edits.replace(root, target),),
+        )
+
+
+def _private_networks(ctx: Context, machine: Machine | None) -> bool | None:
+    found = False
+    for network in ctx.model.networks:
+        if not ctx.model.applies(network, machine):
+            continue
+        if network.kind is COMPUTED:
+            ctx.skip(network.call, "network type")
+            return None
+        found = found or network.kind == "private_network"
+    return found
+
+
+def _libvirt_only(ctx: Context, machine: Machine | None) -> bool:
+    names = [p.name for p in ctx.model.providers if ctx.model.applies(p, machine)]
+    return bool(names) and all(n == "libvirt" for n in names)
+
+
+@rule("nfs-without-private-network", Severity.FAIL, "an NFS folder on a machine without a private network")
+def nfs_without_private_network(ctx: Context) -> Iterator[Finding]:
+    """Judged per machine: the top level applies to every machine, a define block only to its own.
+
+    vagrant-libvirt mounts NFS over the management network it makes for every machine, so a
+    machine whose only provider is libvirt needs none (seen in a real `vagrant up`, issue 9).
+    """
+    model = ctx.model
+    folders = list(_nfs_folders(ctx))
+    lacking: dict[tuple[int, int, str], list[Machine | None]] = {}
+    for machine in model.machine_names():
+        mine = [f for f in folders if model.applies(f, machine)]
+        if not mine or _libvirt_only(ctx, machine) or _private_networks(ctx, machine) is not False:
+            continue
+        lacking.setdefault(key(mine[0].call), []).append(machine)
+    for folder in folders:
+        machines = lacking.get(key(folder.call))
+        if machines is None:
+            continue
+        names = [m.label for m in machines if m is not None]
+        where = f" (machine{'s' if len(names) > 1 else ''} {', '.join(names)})" if names else ""
+        recv = text(syntax.receiver_chain(folder.call)[0])
+        q = _quote(model)
+        line = f"{recv}.vm.network {q}private_network{q}, " + _pair(folder, "type", f"{q}dhcp{q}")
+        others = [m for m in model.machines if m not in machines and _private_networks(ctx, m)]
+        fix: tuple[Edit, ...] = ()
+        unfixable = None
+        if folder.machine is None and others:
+            unfixable = (
+                f"machines {', '.join(m.label for m in others)} have private networks of their own: add one "
+                f"inside the define block of {', '.join(names)}"
+            )
+        else:
+            fix = (edits.line_before(model.source, folder.statement, line),)
+        yield Finding(
+            "nfs-without-private-network",
+            Severity.FAIL,
+            *_at(folder.call),
+            f"NFS synced folder without a `private_network`{where}",
+            "The guest mounts the host's NFS server over a host-only network; without one "
+            '`vagrant up` stops with "NFS requires a host-only network to be created". Add a '
+            "private network before the synced folder.",
+            fix,
+            unfixable,
+        )
+
+
+def _version(ctx: Context, folder: SyncedFolder) -> str | None:
+    value = folder.option("nfs_version")
+    if value is COMPUTED:
+        return None
+    return "3" if value is None else str(value)
+
+
+@rule("nfs-udp", Severity.FAIL, "NFS over UDP")
+def nfs_udp(ctx: Context) -> Iterator[Finding]:
+    """``nfs_udp: true``, ``udp`` in mount_options, or NFSv3 leaving ``nfs_udp`` to Vagrant's default (UDP)."""
+    for folder in _nfs_folders(ctx):
+        udp = folder.options.get("nfs_udp")
+        if udp is not None and udp.value is not None:
+            if udp.literal is COMPUTED:
+                ctx.skip(udp.value, "`nfs_udp`")
+            elif syntax.truthy(udp.literal):
+                yield Finding(
+                    "nfs-udp",
+                    Severity.FAIL,
+                    *_at(udp.pair),
+                    "`nfs_udp: true`: NFS over UDP",
+                    f"Use TCP: {UDP_REFUSED}, and WinNFSd over UDP loses writes under load.",
+                    (edits.replace(udp.value, "false"),),
+                )
+        options = folder.mount_options
+        if options is COMPUTED:
+            ctx.skip(
+                folder.options["mount_options"].pair if "mount_options" in folder.options else folder.call,
+                "mount_options",
+            )
+            options = None
+        bad = [o for o in options or [] if o in UDP_OPTIONS]
+        if bad:
+            fix = _edit_mount_options(ctx, folder, lambda o: o in UDP_OPTIONS)
+            node = _mount_list(folder) or folder.call
+            yield Finding(
+                "nfs-udp",
+                Severity.FAIL,
+                *_at(node),
+                f"`{bad[0]}` in mount_options: NFS over UDP",
+                f"Use TCP: {UDP_REFUSED}.",
+                tuple(fix or ()),
+                None if fix else "the list is not written as literals",
+            )
+        version = _version(ctx, folder)
+        if udp is None and not folder.unknown_options and version is not None and not version.startswith("4"):
+            if {"tcp", "proto=tcp"} & set(options or []):
+                continue
+            yield Finding(
+                "nfs-udp",
+                Severity.WARN,
+                *_at(_type_pair(folder)),
+                "NFS version 3 without `nfs_udp: false`: Vagrant mounts over UDP by default",
+                f"Vagrant turns `nfs_udp` on for NFSv3 unless told otherwise, and {UDP_REFUSED}: the mount fails.",
+                (_insert_option(folder, "nfs_udp", "false"),),
+            )
+
+
+_VERSION_OPTION = re.compile(r"(nfs)?vers=.*|v[234](\.\d)?")
+
+
+@rule("nfs-mount-version", Severity.FAIL, "an NFS version inside mount_options")
+def nfs_mount_version(ctx: Context) -> Iterator[Finding]:
+    """Vagrant puts ``vers=<nfs_version>`` (3 by default) in front of the mount options
+    (plugins/guests/linux/cap/nfs.rb), so another ``vers=``/``nfsvers=`` makes two; nfs-utils since
+    2.5.3 refuses that: "multiple version options not permitted" (vagrant-winnfsd#143, #145)."""
+    for folder in _nfs_folders(ctx):
+        options = folder.mount_options
+        if not isinstance(options, list):
+            continue
+        given = [o for o in options if _VERSION_OPTION.fullmatch(o)]
+        if not given:
+            continue
+        wanted = given[-1].split("=", 1)[-1].lstrip("v")
+        version = folder.option("nfs_version")
+        fix = _edit_mount_options(ctx, folder, lambda o: bool(_VERSION_OPTION.fullmatch(o)))
+        unfixable = None if fix is not None else "the list is not written as literals"
+        if fix is not None and version is None and wanted != "3":
+            number = wanted if re.fullmatch(r"\d+", wanted) else _string(ctx.model, wanted)
+            fix.append(_insert_option(folder, "nfs_version", number))
+        elif fix is not None and version is not None and str(version) != wanted:
+            fix, unfixable = None, f"`nfs_version: {version}` and `{given[-1]}` disagree: keep the one you mean"
+        node = _mount_list(folder) or folder.call
+        yield Finding(
+            "nfs-mount-version",
+            Severity.FAIL,
+            *_at(node),
+            f"`{given[0]}` in mount_options: Vagrant adds its own `vers=`",
+            "Vagrant puts `vers=<nfs_version>` in front of mount_options; a second version option makes "
+            'current guests\' mount.nfs stop with "multiple version options not permitted". Say the '
+            "version with `nfs_version:` instead.",
+            tuple(fix or ()),
+            unfixable,
+        )
+
+
+@rule("nfs-winnfsd-default-options", Severity.FAIL, "an NFS folder on Windows without mount_options")
+def nfs_winnfsd_default_options(ctx: Context) -> Iterator[Finding]:
+    """Without mount_options vagrant-winnfsd sets ``vers=3,nolock`` itself (synced_folder.rb) and
+    Vagrant then puts its own ``vers=3`` in front: two version options (vagrant-winnfsd#145)."""
+    if not ctx.windows:
+        return
+    for folder in _nfs_folders(ctx):
+        if "mount_options" in folder.options or folder.unknown_options:
+            continue
+        q = _quote(ctx.model)
+        yield Finding(
+            "nfs-winnfsd-default-options",
+            Severity.FAIL,
+            *_at(_type_pair(folder)),
+            "NFS folder without `mount_options` on a Windows host",
+            "vagrant-winnfsd then sets `vers=3,nolock` itself and Vagrant adds another `vers=3`: current "
+            'guests refuse the mount ("multiple version options not permitted"). Give the options yourself.',
+            (_insert_option(folder, "mount_options", f"[{q}nolock{q}]"),),
+        )
+
+
+@rule("nfs-version-4-windows", Severity.FAIL, "NFS version 4 on a Windows host")
+def nfs_version_4_windows(ctx: Context) -> Iterator[Finding]:
+    if not ctx.windows:
+        return
+    for folder in _nfs_folders(ctx):
+        option = folder.options.get("nfs_version")
+        if option is None or option.value is None or not str(option.literal).startswith("4"):
+            continue
+        fixed = text(option.value).replace(str(option.literal), "3", 1)
+        yield Finding(
+            "nfs-version-4-windows",
+            Severity.FAIL,
+            *_at(option.pair),
+            f"`nfs_version: {text(option.value)}` on a Windows host",
+            'WinNFSd speaks NFS version 3 only; the mount fails with "protocol not supported".',
+            (edits.replace(option.value, fixed),),
+        )
+
+
+@rule("nfs-nolock", Severity.WARN, "custom mount_options without nolock")
+def nfs_nolock(ctx: Context) -> Iterator[Finding]:
+    """Vagrant adds nolock by itself on Windows only when mount_options is absent (vagrant-winnfsd
+    synced_folder.rb); custom options replace that default, and WinNFSd has no lock manager."""
+    for folder in _nfs_folders(ctx):
+        options = folder.mount_options
+        if not isinstance(options, list):
+            continue
+        if "nolock" in options or any(o.startswith("local_lock=") for o in options):
+            continue
+        fix = _prepend_mount_option(ctx, folder, "nolock")
+        yield Finding(
+            "nfs-nolock",
+            Severity.FAIL if ctx.host is Host.WINDOWS else Severity.WARN,
+            *_at(_mount_list(folder) or folder.call),
+            "custom mount_options without `nolock`",
+            "WinNFSd has no lock manager: without `nolock` every file lock in the guest hangs "
+            "(SQLite, pip, git). Custom mount_options replace the `nolock` Vagrant adds on Windows"
+            + ("." if ctx.host is Host.WINDOWS else "; this Vagrantfile breaks on Windows hosts."),
+            (fix,) if fix else (),
+            None if fix else "the list is not written as literals",
+        )
+
+
+@rule("nfs-owner-group", Severity.FAIL, "owner or group on an NFS folder")
+def nfs_owner_group(ctx: Context) -> Iterator[Finding]:
+    """Vagrant refuses the file (plugins/kernel_v2/config/vm.rb: "Shared folders that have NFS
+    enabled do not support owner/group attributes"), unless ``nfs__quiet`` silences it."""
+    for folder in _nfs_folders(ctx):
+        if syntax.truthy(folder.option("nfs__quiet")):
+            continue
+        given = [folder.options[n] for n in ("owner", "group") if n in folder.options]
+        if not given:
+            continue
+        names = " and ".join(f"`{o.name}:`" for o in given)
+        yield Finding(
+            "nfs-owner-group",
+            Severity.FAIL,
+            given[0].pair.start_byte,
+            given[-1].pair.end_byte,
+            f"{names} on an NFS synced folder: Vagrant refuses the file",
+            'Vagrant stops with "Shared folders that have NFS enabled do not support owner/group '
+            "attributes\". NFS keeps the host's numeric owner and group: set them with "
+            "`config.winnfsd.uid`/`gid` (Windows) or the folder's `map_uid`/`map_gid` (macOS, Linux).",
+            tuple(edits.remove_items(ctx.model.source, [o.pair for o in given])),
+        )
+
+
+@rule("winnfsd-unguarded", Severity.FAIL, "winnfsd settings without a plugin guard")
+def winnfsd_unguarded(ctx: Context) -> Iterator[Finding]:
+    model = ctx.model
+    for setting in model.winnfsd:
+        if guards.guarded(model, setting.node, guards.has_winnfsd):
+            continue
+        q = _quote(model)
+        fix = edits.wrap(model.source, model.root, setting.statement, f"if Vagrant.has_plugin?({q}{WINNFSD}{q})")
+        yield Finding(
+            "winnfsd-unguarded",
+            Severity.FAIL,
+            *_at(setting.node),
+            "`winnfsd` settings without a `Vagrant.has_plugin?` guard",
+            "Where vagrant-winnfsd is not installed (macOS, Linux, a fresh Windows), Vagrant rejects "
+            "the unknown `winnfsd` section and stops.",
+            tuple(fix or ()),
+            None if fix else "the statement shares its line with others",
+        )
+
+
+WINNFSD = "vagrant-winnfsd"
+
+
+@rule("winnfsd-guard-never-true", Severity.WARN, "a winnfsd guard that never holds")
+def winnfsd_guard_never_true(ctx: Context) -> Iterator[Finding]:
+    model = ctx.model
+    found = syntax.captures("(unary operand: (_) @operand) @u", model.root)
+    for node in found.get("u", []):
+        if guards.stale_winnfsd_constant(node) and guards.has_winnfsd(node):
+            q = _quote(model)
+            yield Finding(
+                "winnfsd-guard-never-true",
+                Severity.WARN,
+                *_at(node),
+                f"`{text(node)}` is never true: what it guards never runs",
+                "Since vagrant-winnfsd 1.0.7 the plugin's module is the top-level `VagrantWinNFSd`, not "
+                "`VagrantPlugins::...`; ask Vagrant instead.",
+                (edits.replace(node, f"Vagrant.has_plugin?({q}{WINNFSD}{q})"),),
+            )
+
+
+def _plugin_names(value: Any) -> list[str] | None:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [str(k) for k in value]
+    if isinstance(value, list):
+        names = [_plugin_names(v) for v in value]
+        return None if any(n is None for n in names) else [x for n in names for x in n or []]
+    return None
+
+
+@rule("winnfsd-plugin-everywhere", Severity.FAIL, "config.vagrant.plugins requiring vagrant-winnfsd on every host")
+def winnfsd_plugin_everywhere(ctx: Context) -> Iterator[Finding]:
+    """Vagrant installs ``config.vagrant.plugins`` on every host (environment.rb, no host check), and
+    vagrant-winnfsd takes over NFS wherever it is installed: on macOS and Linux ``vagrant up`` then
+    fails in ``nfs_export`` (hashicorp/vagrant#12902, vagrant-winnfsd#142)."""
+    model = ctx.model
+    for setting in model.plugins:
+        right = setting.node.child_by_field_name("right")
+        names = _plugin_names(syntax.literal(right))
+        if names is None:
+            if right is not None:
+                ctx.skip(right, "config.vagrant.plugins")
+            continue
+        if WINNFSD not in names or guards.guarded(model, setting.node, guards.windows_host):
+            continue
+        fix: tuple[Edit, ...] = ()
+        unfixable = None
+        if names == [WINNFSD] and syntax.same(setting.statement, setting.node):
+            fix = (edits.insert_after(setting.node, " if Vagrant::Util::Platform.windows?"),)
+        else:
+            unfixable = (
+                "other plugins are listed too: require vagrant-winnfsd on Windows only, e.g. "
+                '`plugins << "vagrant-winnfsd" if Vagrant::Util::Platform.windows?` before the assignment'
+            )
+        yield Finding(
+            "winnfsd-plugin-everywhere",
+            Severity.FAIL,
+            *_at(setting.node),
+            "`config.vagrant.plugins` installs vagrant-winnfsd on every host",
+            "Vagrant installs these plugins on macOS and Linux too, and vagrant-winnfsd then replaces "
+            "Vagrant's own NFS there: `vagrant up` fails in nfs_export (hashicorp/vagrant#12902). "
+            "Require it on Windows only.",
+            fix,
+            unfixable,
+        )
