@@ -16,10 +16,10 @@ from vagrantkit.django.sharedfolder import (
     host_share,
     mount_of,
     parse_mounts,
-    providers,
     read_proc_mounts,
     synced_folders,
 )
+from vagrantkit.vagrantfile import parse_text
 
 
 def mounts_with(*lines: str) -> str:
@@ -85,7 +85,7 @@ def test_vagrantfile_rendered_by_init_is_read_as_an_nfs_share(tmp_path: Path, cl
     result = cli_runner("init", str(tmp_path))
     assert result.exit_code == 0, result.stderr
     text = (tmp_path / "Vagrantfile").read_text()
-    assert synced_folders(text) == [SyncedFolder(22, ".", "/vagrant", "nfs")]
+    assert synced_folders(parse_text(text)) == [SyncedFolder(22, ".", "/vagrant", "nfs")]
     (tmp_path / "shop").mkdir()
     found = host_share(tmp_path / "shop", tmp_path / "Vagrantfile")
     assert found == SharedProject(Side.HOST, "nfs", "NFS", "Vagrantfile:22", "/vagrant/shop", None, True)
@@ -116,7 +116,7 @@ Vagrant.configure("2") do |config|
 end
 """
     build_file_tree(tmp_path, {"Vagrantfile": vagrantfile, "src/app/models.py": "", "src/static/x.css": ""})
-    assert synced_folders(vagrantfile) == [
+    assert synced_folders(parse_text(vagrantfile)) == [
         SyncedFolder(2, ".", "/vagrant", None, True),
         SyncedFolder(4, "src", "/srv/src", "smb"),
         SyncedFolder(6, "src/static", "/srv/static", "rsync"),
@@ -161,7 +161,7 @@ def test_a_commented_out_provider_is_not_the_provider(tmp_path: Path) -> None:
         "end\n"
     )
     build_file_tree(tmp_path, {"Vagrantfile": vagrantfile})
-    assert providers(vagrantfile) == ["virtualbox"]
+    assert parse_text(vagrantfile).provider_names == ("virtualbox",)
     found = host_share(tmp_path, tmp_path / "Vagrantfile")
     assert found is not None and (found.fstype, found.guest_path) == ("virtualbox", "/vagrant")
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Union
 
 from vagrantkit.errors import CommandError
 from vagrantkit.host import FileInfo, Host
 from vagrantkit.process import DEFAULT_TIMEOUT, Completed
 
-Answer = Union[str, tuple[int, str], tuple[int, str, str]]
+Answer = str | tuple[int, str] | tuple[int, str, str]
 NOW = 1_764_000_000.0  # a fixed clock: 2025-11-24
 
 

@@ -104,14 +104,14 @@ def test_doctor_on_the_mistakes_fixture_lints_every_line_and_real_vagrant_reject
     result = cli_runner("doctor", "--json", "--vagrantfile", str(bad), "vagrantfile")
     got = verdicts(json.loads(result.stdout))
     assert [i for i in got if i.startswith("vagrantfile.lint:")] == [
-        "vagrantfile.lint:L4:curly-quotes",
-        "vagrantfile.lint:L5:receiver",
-        "vagrantfile.lint:L7:nfs-without-private-network",
-        "vagrantfile.lint:L7:nfs-udp",
-        "vagrantfile.lint:L11:nfs-owner-group",
-        "vagrantfile.lint:L12:nfs-udp",
-        "vagrantfile.lint:L12:nfs-nolock",
-        "vagrantfile.lint:L14:winnfsd-unguarded",
+        "vagrantfile.lint:L4:C19:curly-quotes",
+        "vagrantfile.lint:L5:C3:receiver",
+        "vagrantfile.lint:L7:C3:nfs-without-private-network",
+        "vagrantfile.lint:L7:C57:nfs-udp",
+        "vagrantfile.lint:L11:C5:nfs-owner-group",
+        "vagrantfile.lint:L12:C20:nfs-udp",
+        "vagrantfile.lint:L12:C20:nfs-nolock",
+        "vagrantfile.lint:L14:C3:winnfsd-unguarded",
     ]
     assert got["vagrantfile.validate"] == "fail"  # Ruby chokes on the curly quotes
     assert result.exit_code == 1

@@ -109,15 +109,16 @@ def test_mistakes_fixture_on_windows_reports_each_mistake_with_its_corrected_lin
     ids = [c.id for c in result.checks]
     assert ids == [
         "vagrantfile.found",
-        "vagrantfile.lint:L4:curly-quotes",
-        "vagrantfile.lint:L5:receiver",
-        "vagrantfile.lint:L7:nfs-without-private-network",
-        "vagrantfile.lint:L7:nfs-udp",
-        "vagrantfile.lint:L10:nfs-version-4-windows",
-        "vagrantfile.lint:L11:nfs-owner-group",
-        "vagrantfile.lint:L12:nfs-udp",
-        "vagrantfile.lint:L12:nfs-nolock",
-        "vagrantfile.lint:L14:winnfsd-unguarded",
+        "vagrantfile.lint:L4:C19:curly-quotes",
+        "vagrantfile.lint:L5:C3:receiver",
+        "vagrantfile.lint:L7:C3:nfs-without-private-network",
+        "vagrantfile.lint:L7:C44:nfs-winnfsd-default-options",
+        "vagrantfile.lint:L7:C57:nfs-udp",
+        "vagrantfile.lint:L10:C5:nfs-version-4-windows",
+        "vagrantfile.lint:L11:C5:nfs-owner-group",
+        "vagrantfile.lint:L12:C20:nfs-udp",
+        "vagrantfile.lint:L12:C20:nfs-nolock",
+        "vagrantfile.lint:L14:C3:winnfsd-unguarded",
         "vagrantfile.validate",
     ]
     assert result.exit_code == 1

@@ -22,8 +22,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from vagrantkit.filesystems import SHARE_NAMES
+
+if TYPE_CHECKING:
+    from vagrantkit.vagrantfile import Vagrantfile
 
 # Vagrant synced-folder types that share (rather than copy, like rsync) the host's folder.
 SHARING_TYPES: Mapping[str, str] = {
@@ -175,86 +179,45 @@ def guest_share(
 
 # --- the Vagrantfile --------------------------------------------------------------------
 
-_SYNCED = re.compile(r"^[^#\n]*?\.vm\.synced_folder\b\s*\(?(?P<args>.*)$", re.MULTILINE)
-_STRING = r"""(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')"""
-_TWO_PATHS = re.compile(rf"\s*{_STRING}\s*,\s*{_STRING}")
-_OPTION = re.compile(
-    rf"""(?:(?P<key>\w+):|:(?P<sym>\w+)\s*=>|{_STRING}\s*=>)\s*(?P<value>{_STRING}|:\w+|true|false|nil|[\w.]+)"""
-)
-# Like _SYNCED, only outside comments; a provider given as a variable is captured too (its default share is unknown).
-_PROVIDER = re.compile(r"""^[^#\n]*?\.vm\.provider\s*\(?\s*[:"']?(\w+)""", re.MULTILINE)
 
+def synced_folders(model: Vagrantfile) -> list[SyncedFolder]:
+    """The synced folders a Vagrantfile declares with literal paths and type (read from the one parsed
+    model, :mod:`vagrantkit.vagrantfile`; a variable or a computed type cannot be read: left out)."""
+    from vagrantkit.vagrantfile.syntax import COMPUTED
 
-def _unquote(match: re.Match[str], first: int) -> str:
-    value = match.group(first)
-    return value if value is not None else match.group(first + 1)
-
-
-def _value(text: str) -> str:
-    if text[:1] in "\"'":
-        return text[1:-1]
-    return text.lstrip(":")
-
-
-def literal_paths(args: str) -> tuple[str, str] | None:
-    """The host and guest paths of a ``synced_folder`` call's arguments, when both are string literals."""
-    paths = _TWO_PATHS.match(args)
-    return None if paths is None else (_unquote(paths, 1), _unquote(paths, 3))
-
-
-def synced_folders(text: str) -> list[SyncedFolder]:
-    """The synced folders a Vagrantfile declares with literal paths (variables cannot be read here).
-
-    A declaration may continue over lines ending with a comma.
-    """
     found = []
-    for match in _SYNCED.finditer(text):
-        args = match.group("args")
-        end = match.end()
-        while args.rstrip().endswith(",") and end < len(text):
-            next_end = text.find("\n", end + 1)
-            next_end = len(text) if next_end < 0 else next_end
-            args += " " + text[end + 1 : next_end]
-            end = next_end
-        paths = _TWO_PATHS.match(args)
-        if paths is None:
-            continue
-        host, guest = _unquote(paths, 1), _unquote(paths, 3)
-        options: dict[str, str] = {}
-        for option in _OPTION.finditer(args[paths.end() :].split("#")[0]):
-            key = option.group("key") or option.group("sym") or _unquote(option, 3)
-            options[key] = _value(option.group("value"))
-        line = text.count("\n", 0, match.start()) + 1
-        found.append(SyncedFolder(line, host, guest, options.get("type"), options.get("disabled") == "true"))
+    for folder in model.folders:
+        host, guest, kind = folder.host, folder.guest, folder.type
+        if isinstance(host, str) and isinstance(guest, str) and kind is not COMPUTED and folder.disabled is not None:
+            found.append(SyncedFolder(folder.line, host, guest, kind, bool(folder.disabled)))
     return found
 
 
-def providers(text: str) -> list[str]:
-    """Providers a Vagrantfile configures (``config.vm.provider "virtualbox"``), in order."""
-    return list(dict.fromkeys(m.group(1) for m in _PROVIDER.finditer(text)))
-
-
-def host_share(project: Path, vagrantfile: Path, text: str | None = None) -> SharedProject | None:
+def host_share(project: Path, vagrantfile: Path, model: Vagrantfile | None = None) -> SharedProject | None:
     """The synced folder that shares the project into the guest, as the Vagrantfile configures it.
 
     Args:
         project: The project folder on the host.
         vagrantfile: The Vagrantfile (host paths in it are relative to its folder).
-        text: Its text when already read (default: read it here).
+        model: The parsed Vagrantfile when the caller has it (default: read it here).
 
     Returns:
         None when no sharing synced folder holds the project (none, ``rsync``, or disabled).
     """
-    if text is None:
+    if model is None:
+        from vagrantkit.vagrantfile import read
+
         try:
-            text = vagrantfile.read_text(encoding="utf-8", errors="replace")
+            model = read(vagrantfile)
         except OSError:
             return None
-    folders = synced_folders(text)
+    folders = synced_folders(model)
     if not any(PurePosixPath(f.guest) == PurePosixPath("/vagrant") for f in folders):
         folders.insert(0, SyncedFolder(0, ".", "/vagrant", None))  # Vagrant's implicit share
-    configured = providers(text)
+    configured = [p.name for p in model.providers]
     provider = configured[0] if configured else "virtualbox"
+    if not isinstance(provider, str):
+        return None  # a provider named by a variable: its default share is unknown
     base = vagrantfile.parent.resolve()
     target = project.resolve()
     best: tuple[SyncedFolder, Path] | None = None

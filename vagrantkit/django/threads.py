@@ -30,7 +30,6 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
 
 from vagrantkit.django.files import project_files, relative
 
@@ -151,7 +150,7 @@ class ThreadScan:
 
 # --- the project index ------------------------------------------------------------------
 
-_FuncNode = Union[ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda]
+_FuncNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 # try/except* (3.11) and match (3.10) do not exist on older Pythons.
 _TRY = (ast.Try, ast.TryStar) if sys.version_info >= (3, 11) else (ast.Try,)
 

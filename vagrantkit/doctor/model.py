@@ -50,10 +50,10 @@ from __future__ import annotations
 import enum
 import importlib
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar
 
 from vagrantkit.doctor.guest import GuestFacts, ProbeFailed, probe
 from vagrantkit.errors import CommandError
@@ -108,6 +108,8 @@ class Finding:
         fix: For WARN and FAIL: what to do.
         key: Tells apart several findings of one check; becomes ``<check id>:<key>``.
         title: Overrides the check's title for this finding.
+        data: Structured facts for scripts (a lint finding's rule, line, column, written and
+            corrected text), given as is in the JSON.
     """
 
     status: Status
@@ -116,6 +118,7 @@ class Finding:
     fix: Fix | None = None
     key: str | None = None
     title: str | None = None
+    data: Mapping[str, Any] | None = None
 
     @classmethod
     def passed(cls, message: str, *, details: Iterable[str] = (), key: str | None = None) -> Finding:
@@ -123,15 +126,29 @@ class Finding:
 
     @classmethod
     def warn(
-        cls, message: str, *, fix: Fix, details: Iterable[str] = (), key: str | None = None, title: str | None = None
+        cls,
+        message: str,
+        *,
+        fix: Fix,
+        details: Iterable[str] = (),
+        key: str | None = None,
+        title: str | None = None,
+        data: Mapping[str, Any] | None = None,
     ) -> Finding:
-        return cls(Status.WARN, message, tuple(details), fix, key, title)
+        return cls(Status.WARN, message, tuple(details), fix, key, title, data)
 
     @classmethod
     def fail(
-        cls, message: str, *, fix: Fix, details: Iterable[str] = (), key: str | None = None, title: str | None = None
+        cls,
+        message: str,
+        *,
+        fix: Fix,
+        details: Iterable[str] = (),
+        key: str | None = None,
+        title: str | None = None,
+        data: Mapping[str, Any] | None = None,
     ) -> Finding:
-        return cls(Status.FAIL, message, tuple(details), fix, key, title)
+        return cls(Status.FAIL, message, tuple(details), fix, key, title, data)
 
     @classmethod
     def skip(cls, message: str, *, details: Iterable[str] = ()) -> Finding:
@@ -149,6 +166,7 @@ class CheckResult:
     message: str
     details: tuple[str, ...] = ()
     fix: Fix | None = None
+    data: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -163,7 +181,7 @@ WINDOWS_ONLY = OnlyOn(frozenset({OS.WINDOWS}), "Windows hosts only")
 UNIX_ONLY = OnlyOn(frozenset({OS.LINUX, OS.MACOS}), "macOS and Linux hosts only")
 
 
-CheckOutcome = Union[Finding, Iterable[Finding]]
+CheckOutcome = Finding | Iterable[Finding]
 CheckFunction = Callable[["DoctorContext"], CheckOutcome]
 
 
@@ -415,4 +433,5 @@ def iter_results(check: Check, findings: list[Finding]) -> Iterator[CheckResult]
             f.message,
             f.details,
             f.fix,
+            f.data,
         )

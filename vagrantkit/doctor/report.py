@@ -15,7 +15,7 @@ from rich.text import Text
 
 from vagrantkit.doctor.core import DoctorResult
 from vagrantkit.doctor.model import Category, Check, CheckResult, Status
-from vagrantkit.result import PIPED_WIDTH, envelope
+from vagrantkit.result import PIPED_WIDTH, envelope, to_jsonable
 
 FIXED_WIDTH = PIPED_WIDTH
 MARKS = {Status.PASS: "✓", Status.WARN: "!", Status.FAIL: "✗", Status.SKIP: "-"}
@@ -144,7 +144,8 @@ def to_data(result: DoctorResult) -> dict[str, Any]:
         "vagrantfile": result.vagrantfile,
         "django_path": result.django_path,
         "summary": result.counts(),
-        "checks": result.checks,
+        # A lint finding adds `data` (rule, line, column, written, corrected); other checks have none.
+        "checks": [{k: v for k, v in to_jsonable(c).items() if k != "data" or v is not None} for c in result.checks],
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from vagrantkit.vagrantfile import syntax
@@ -20,12 +21,21 @@ if TYPE_CHECKING:
 
     from vagrantkit.vagrantfile.model import Vagrantfile
 
-# Is this expression (not a compound) the condition itself? Answers for the positive case.
+# Is this expression (not a compound: a call, a `defined?`) the condition, or its opposite?
 Atom = Callable[["Node"], bool]
 
 
-def implies(model: Vagrantfile, cond: Node | None, atom: Atom, positive: bool = True, depth: int = 0) -> bool:
-    """Whether ``cond`` being ``positive`` (true, or false) means the guarded condition holds."""
+@dataclass(frozen=True)
+class Condition:
+    """What a guard must ensure: ``holds`` recognises an expression that is true only when it holds,
+    ``fails`` one that is true only when it does not (``OS.linux?`` for "a Windows host")."""
+
+    holds: Atom
+    fails: Atom = lambda _node: False
+
+
+def implies(model: Vagrantfile, cond: Node | None, atom: Condition, positive: bool = True, depth: int = 0) -> bool:
+    """Whether ``cond`` being ``positive`` (true, or false) means the condition holds."""
     if cond is None or depth > 20:
         return False
     kind = cond.type
@@ -36,7 +46,7 @@ def implies(model: Vagrantfile, cond: Node | None, atom: Atom, positive: bool = 
         if operator is not None and text(operator) in ("!", "not"):
             return implies(model, cond.child_by_field_name("operand"), atom, not positive, depth + 1)
         if operator is not None and text(operator) == "defined?":
-            return positive and atom(cond)
+            return atom.holds(cond) if positive else False
     if kind == "binary":
         operator = cond.child_by_field_name("operator")
         left, right = cond.child_by_field_name("left"), cond.child_by_field_name("right")
@@ -53,14 +63,14 @@ def implies(model: Vagrantfile, cond: Node | None, atom: Atom, positive: bool = 
         value = model.assignment_of(cond)
         if value is not None:
             return implies(model, value, atom, positive, depth + 1)
-    return positive and atom(cond)
+    return atom.holds(cond) if positive else atom.fails(cond)
 
 
 def _exits(node: Node) -> bool:
     return node.type in ("next", "return", "break") or (node.type == "call" and text(node) in ("next", "return"))
 
 
-def guarded(model: Vagrantfile, node: Node, atom: Atom) -> bool:
+def guarded(model: Vagrantfile, node: Node, atom: Condition) -> bool:
     """``node`` runs only when ``atom``'s condition holds."""
     for parent, child in syntax.ancestors(node):
         kind = parent.type
@@ -129,8 +139,18 @@ def stale_winnfsd_constant(node: Node) -> bool:
 
 
 _WINDOWS = re.compile(r"\b(windows\?|win_platform\?|is_windows)|(RUBY_PLATFORM|host_os).*(mswin|mingw|cygwin|win32)")
+_OTHER_OS = re.compile(r"\b(linux\?|is_linux|mac\?|is_mac|osx\?|darwin\?|unix\?)|(RUBY_PLATFORM|host_os).*(darwin|linux)")
 
 
-def windows_host(node: Node) -> bool:
+def _windows(node: Node) -> bool:
     """``Vagrant::Util::Platform.windows?``, ``Gem.win_platform?``, ``OS.windows?``, ``RUBY_PLATFORM =~ /mswin|mingw/``."""
     return bool(_WINDOWS.search(text(node)))
+
+
+def _other_os(node: Node) -> bool:
+    return bool(_OTHER_OS.search(text(node))) and not _windows(node)
+
+
+WINNFSD_INSTALLED = Condition(has_winnfsd)
+WINDOWS_HOST = Condition(_windows, _other_os)
+NOT_WINDOWS_HOST = Condition(_other_os, _windows)

@@ -189,6 +189,27 @@ class Vagrantfile:
         found = syntax.captures("(ERROR) @e (MISSING) @m", self.root)
         return sorted([*found.get("e", []), *found.get("m", [])], key=lambda n: n.start_byte)
 
+    @property
+    def provider_names(self) -> tuple[str, ...]:
+        """Providers configured with ``config.vm.provider`` (literal names), in order."""
+        return tuple(dict.fromkeys(p.name for p in self.providers if isinstance(p.name, str)))
+
+    @property
+    def nfs_folders(self) -> list[SyncedFolder]:
+        """Synced folders that are NFS and not disabled, as far as literals tell."""
+        return [f for f in self.folders if f.nfs and f.disabled is False]
+
+    def static_ips(self) -> list[tuple[int, str]]:
+        """(line, address) of every private network with a literal ``ip:``."""
+        return [
+            (n.line, n.option("ip"))
+            for n in self.networks
+            if n.kind == "private_network" and isinstance(n.option("ip"), str)
+        ]
+
+    def machine_named(self, name: str) -> Machine | None:
+        return next((m for m in self.machines if m.name == name), None)
+
     def machine_of(self, node: Node) -> Machine | None:
         """The define block ``node`` stands in, innermost first; None at the top level."""
         for parent, _ in syntax.ancestors(node):
@@ -403,9 +424,13 @@ def build(source: Source) -> Vagrantfile:
     for call in calls:
         chain = syntax.receiver_chain(call)
         parent = call.parent
-        if len(chain) >= 3 and text(chain[1]) == "winnfsd" and parent is not None:
-            if parent.type not in ("call", "assignment", "operator_assignment"):
-                model.winnfsd.append(Statement(call, statement_of(call), model.machine_of(call)))
+        if (
+            len(chain) >= 3
+            and text(chain[1]) == "winnfsd"
+            and parent is not None
+            and parent.type not in ("call", "assignment", "operator_assignment")
+        ):
+            model.winnfsd.append(Statement(call, statement_of(call), model.machine_of(call)))
     return model
 
 

@@ -115,9 +115,12 @@ def _pair(folder: SyncedFolder, name: str, value: str) -> str:
     return f":{name} => {value}" if _rocket(folder) else f"{name}: {value}"
 
 
-def _nfs_folders(ctx: Context) -> Iterator[SyncedFolder]:
-    """Enabled NFS folders; a folder whose type or state is computed is noted, not judged."""
+def _nfs_folders(ctx: Context, *, windows: bool = False) -> Iterator[SyncedFolder]:
+    """Enabled NFS folders; a folder whose type or state is computed is noted, not judged.
+    ``windows``: only those a Windows host runs (not under ``if OS.linux?`` and the like)."""
     for folder in ctx.model.folders:
+        if windows and guards.guarded(ctx.model, folder.call, guards.NOT_WINDOWS_HOST):
+            continue
         if folder.nfs is None:
             ctx.skip(folder.call, "synced folder type")
             continue
@@ -222,15 +225,14 @@ def curly_quotes(ctx: Context) -> Iterator[Finding]:
     model = ctx.model
     code = model.source.code
     in_code: dict[int, list[Edit]] = {}
+    closing: list[Edit] = []
     for match in _CURLY_BYTES.finditer(code):
         node = model.root.descendant_for_byte_range(match.start(), match.end())
-        straight = CURLY[match[0].decode("utf-8")].encode("utf-8")
-        if not _is_text(node) or (
-            node is not None and model.syntax_errors and _closes_a_string(model, node, match.start(), straight)
-        ):
-            in_code.setdefault(model.source.line_of(match.start()), []).append(
-                Edit(match.start(), match.end(), straight)
-            )
+        edit = Edit(match.start(), match.end(), CURLY[match[0].decode("utf-8")].encode("utf-8"))
+        if not _is_text(node):
+            in_code.setdefault(model.source.line_of(match.start()), []).append(edit)
+        elif node is not None and model.syntax_errors and _closes_a_string(model, node, edit):
+            closing.append(edit)
     for found in in_code.values():
         yield Finding(
             "curly-quotes",
@@ -238,13 +240,23 @@ def curly_quotes(ctx: Context) -> Iterator[Finding]:
             found[0].start,
             found[-1].end,
             "curly quotes (pasted from a web page or a word processor)",
-            "Ruby only knows straight quotes; Vagrant stops with a syntax error (or, for a string "
-            "opened straight and closed curly, reads the lines after it as part of the string).",
+            "Ruby only knows straight quotes; Vagrant stops with a syntax error.",
             tuple(found),
+        )
+    for edit in closing:
+        yield Finding(
+            "curly-quotes",
+            Severity.FAIL,
+            edit.start,
+            edit.end,
+            "a string opened with a straight quote and closed with a curly one",
+            "Ruby reads on to the next straight quote, so the lines after it become part of the string "
+            "and Vagrant stops with a syntax error.",
+            (edit,),
         )
 
 
-def _closes_a_string(model: Vagrantfile, node: Node, at: int, straight: bytes) -> bool:
+def _closes_a_string(model: Vagrantfile, node: Node, edit: Edit) -> bool:
     """A curly quote on the first line of a string that runs on over lines, where a straight one
     would end the string and make the file parse better: the quote the user meant to type."""
     string: Node | None = node
@@ -252,9 +264,9 @@ def _closes_a_string(model: Vagrantfile, node: Node, at: int, straight: bytes) -
         string = string.parent
     if string is None or string.start_point[0] == string.end_point[0]:
         return False
-    if model.source.line_of(at) != string.start_point[0] + 1 or text(string)[:1] != straight.decode():
+    if model.source.line_of(edit.start) != string.start_point[0] + 1 or text(string)[:1] != edit.text.decode():
         return False
-    fixed = model.source.apply([Edit(at, at + len("”".encode()), straight)])
+    fixed = model.source.apply([edit])
     tree = syntax.parse(fixed.code)
     if not tree.root_node.has_error:
         return True
@@ -459,7 +471,7 @@ def nfs_winnfsd_default_options(ctx: Context) -> Iterator[Finding]:
     Vagrant then puts its own ``vers=3`` in front: two version options (vagrant-winnfsd#145)."""
     if not ctx.windows:
         return
-    for folder in _nfs_folders(ctx):
+    for folder in _nfs_folders(ctx, windows=True):
         if "mount_options" in folder.options or folder.unknown_options:
             continue
         q = _quote(ctx.model)
@@ -478,7 +490,7 @@ def nfs_winnfsd_default_options(ctx: Context) -> Iterator[Finding]:
 def nfs_version_4_windows(ctx: Context) -> Iterator[Finding]:
     if not ctx.windows:
         return
-    for folder in _nfs_folders(ctx):
+    for folder in _nfs_folders(ctx, windows=True):
         option = folder.options.get("nfs_version")
         if option is None or option.value is None or not str(option.literal).startswith("4"):
             continue
@@ -545,7 +557,7 @@ def nfs_owner_group(ctx: Context) -> Iterator[Finding]:
 def winnfsd_unguarded(ctx: Context) -> Iterator[Finding]:
     model = ctx.model
     for setting in model.winnfsd:
-        if guards.guarded(model, setting.node, guards.has_winnfsd):
+        if guards.guarded(model, setting.node, guards.WINNFSD_INSTALLED):
             continue
         q = _quote(model)
         fix = edits.wrap(model.source, model.root, setting.statement, f"if Vagrant.has_plugin?({q}{WINNFSD}{q})")
@@ -606,7 +618,7 @@ def winnfsd_plugin_everywhere(ctx: Context) -> Iterator[Finding]:
             if right is not None:
                 ctx.skip(right, "config.vagrant.plugins")
             continue
-        if WINNFSD not in names or guards.guarded(model, setting.node, guards.windows_host):
+        if WINNFSD not in names or guards.guarded(model, setting.node, guards.WINDOWS_HOST):
             continue
         fix: tuple[Edit, ...] = ()
         unfixable = None

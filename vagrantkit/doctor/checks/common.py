@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from vagrantkit.doctor.lint import VagrantfileFacts, parse
 from vagrantkit.doctor.model import DoctorContext
 from vagrantkit.host import OS, Host
+
+if TYPE_CHECKING:
+    from vagrantkit.vagrantfile import Vagrantfile
 
 WINNFSD = "vagrant-winnfsd"
 # Keeps Python's bytecode on the guest's own disk, off a synced folder (Python 3.8+); run in the guest.
@@ -19,12 +22,14 @@ def version_tuple(text: str | None) -> tuple[int, ...]:
     return tuple(int(p) for p in m[1].split(".")) if m else ()
 
 
-def vagrantfile_facts(ctx: DoctorContext) -> VagrantfileFacts | None:
-    """The parsed Vagrantfile (once per run), or None without one."""
+def vagrantfile_facts(ctx: DoctorContext) -> Vagrantfile | None:
+    """The parsed Vagrantfile (once per run, the one model every check reads), or None without one."""
 
-    def compute() -> VagrantfileFacts | None:
+    def compute() -> Vagrantfile | None:
+        from vagrantkit.vagrantfile import parse_text
+
         text = ctx.vagrantfile_text()
-        return None if text is None else parse(text)
+        return None if text is None else parse_text(text)
 
     return ctx.cached("vagrantfile.facts", compute)
 

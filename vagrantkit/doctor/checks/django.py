@@ -14,7 +14,7 @@ from pathlib import Path
 from vagrantkit.django.sharedfolder import SharedProject, Side, guest_share, host_share
 from vagrantkit.django.threads import FIX, Closing, ThreadEntry, ThreadKind, ThreadScan, scan_threads
 from vagrantkit.django.uwsgi import UwsgiLaunch, scan_uwsgi
-from vagrantkit.doctor.checks.common import PYCACHE_LINE
+from vagrantkit.doctor.checks.common import PYCACHE_LINE, vagrantfile_facts
 from vagrantkit.doctor.model import Category, CheckFunction, DoctorContext, Finding, Fix, check
 from vagrantkit.host import OS
 
@@ -187,8 +187,8 @@ def _share(ctx: DoctorContext, root: Path) -> SharedProject | None:
         guest = guest_share(root, lambda: ctx.host.read_text("/proc/mounts"), ctx.host.environ)
     if guest is not None or ctx.vagrantfile is None:
         return guest
-    text = ctx.vagrantfile_text()
-    return host_share(root, ctx.vagrantfile, text) if text is not None else None
+    model = vagrantfile_facts(ctx)
+    return host_share(root, ctx.vagrantfile, model) if model is not None else None
 
 
 @_django_check("django.shared-folder", "Dev server on a shared folder")

@@ -10,7 +10,6 @@ running is skipped with the reason.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -20,6 +19,7 @@ from vagrantkit.doctor.checks.common import PYCACHE_LINE, vagrantfile_facts
 from vagrantkit.doctor.guest import GuestFacts, ProbeFailed
 from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, check
 from vagrantkit.filesystems import FILESYSTEMS
+from vagrantkit.vagrantfile.syntax import COMPUTED
 
 # The file systems a synced-folder type mounts in the guest (rsync copies: nothing is mounted).
 MOUNTED_AS = {
@@ -77,15 +77,20 @@ def in_force(options: list[str] | None, nfs_version: str | None, udp: bool | Non
     return wanted
 
 
-def wanted_folders(ctx: DoctorContext) -> list[Wanted]:
-    """Every enabled synced folder of the Vagrantfile with a literal guest path, the implicit /vagrant included."""
+def wanted_folders(ctx: DoctorContext, machine: str | None = None) -> list[Wanted]:
+    """Every enabled synced folder of the Vagrantfile with a literal guest path, the implicit /vagrant
+    included: the top level's and those of ``machine``'s define block. A folder whose type, state or
+    guest path is computed is left out (only running the file would know it)."""
     facts = vagrantfile_facts(ctx)
     if facts is None:
         return []
+    defined = facts.machine_named(machine) if machine is not None else None
     found: dict[str, Wanted] = {}
     for folder in facts.folders:
-        path = folder.guest_path
-        if path is None:
+        path = folder.guest
+        if not isinstance(path, str) or not facts.applies(folder, defined) or folder.type is COMPUTED:
+            continue
+        if folder.disabled is None:
             continue
         if folder.disabled:
             found.pop(path, None)
@@ -93,20 +98,26 @@ def wanted_folders(ctx: DoctorContext) -> list[Wanted]:
             continue
         options: dict[str, str] = {}
         if folder.type == "nfs":
-            version = folder.options.get("nfs_version", "").strip().strip("\"'") or None
-            options = in_force(folder.mount_options, version, _nfs_udp(folder.options.get("nfs_udp"), version))
+            version = folder.option("nfs_version")
+            version = None if version is None or version is COMPUTED else str(version)
+            mount_options = folder.mount_options
+            options = in_force(
+                None if mount_options is COMPUTED else mount_options,
+                version,
+                _nfs_udp(folder.option("nfs_udp"), version, folder.option("nfs_version") is COMPUTED),
+            )
         found[path] = Wanted(path, folder.type, folder.line, options)
     found.setdefault("/vagrant", Wanted("/vagrant", None, 0, {}))
     return [w for w in found.values() if w.type not in ("disabled", "rsync")]
 
 
-def _nfs_udp(written: str | None, version: str | None) -> bool | None:
+def _nfs_udp(written: object, version: str | None, version_computed: bool) -> bool | None:
     """Whether Vagrant mounts over UDP: ``nfs_udp`` as written, else its default (UDP unless NFSv4,
     plugins/synced_folders/nfs/synced_folder.rb); None when that cannot be read from the literals."""
-    if written is not None:
-        return {"true": True, "false": False}.get(written.strip())
-    if version is not None and not re.fullmatch(r"\d+(\.\d+)?", version):
+    if written is COMPUTED or (written is None and version_computed):
         return None
+    if written is not None:
+        return written is not False and written is not None
     return not (version or "").startswith("4")
 
 
@@ -205,7 +216,7 @@ def per_machine(ctx: DoctorContext, judge: Callable[[GuestFacts], Iterable[Findi
 
 @check("guest.synced-folders", "Synced folders in the guest", Category.GUEST)
 def synced_folders(ctx: DoctorContext) -> list[Finding]:
-    return per_machine(ctx, lambda facts: [folder_finding(want, facts, ctx) for want in wanted_folders(ctx)])
+    return per_machine(ctx, lambda facts: [folder_finding(want, facts, ctx) for want in wanted_folders(ctx, facts.machine)])
 
 
 def _versions(facts: GuestFacts) -> list[Finding]:

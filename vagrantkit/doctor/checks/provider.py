@@ -79,7 +79,7 @@ def virtualbox(ctx: DoctorContext) -> VirtualBox | None:
 def chosen_providers(ctx: DoctorContext) -> set[str]:
     """Providers the Vagrantfile configures, plus VAGRANT_DEFAULT_PROVIDER."""
     facts = vagrantfile_facts(ctx)
-    chosen = set(facts.providers) if facts else set()
+    chosen = set(facts.provider_names) if facts else set()
     if ctx.host.env("VAGRANT_DEFAULT_PROVIDER"):
         chosen.add(ctx.host.env("VAGRANT_DEFAULT_PROVIDER") or "")
     return chosen
@@ -203,13 +203,14 @@ def hostonly_range(ctx: DoctorContext) -> Finding | list[Finding]:
     if version_tuple(vbox.version) < (6, 1, 28):
         return Finding.skip(f"VirtualBox {vbox.version} predates the 6.1.28 host-only range restriction")
     facts = vagrantfile_facts(ctx)
-    if facts is None or not facts.static_ips:
+    ips = facts.static_ips() if facts is not None else []
+    if not ips:
         return Finding.skip(f"the Vagrantfile sets no static private_network address (DHCP uses {DEFAULT_HOSTONLY})")
     conf = ctx.host.read_text(NETWORKS_CONF)
     ranges = _allowed_ranges(conf)
     source = NETWORKS_CONF if conf is not None else f"the default {DEFAULT_HOSTONLY} ({NETWORKS_CONF} is absent)"
     findings = []
-    for line, address in facts.static_ips:
+    for line, address in ips:
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:
@@ -233,7 +234,7 @@ def hostonly_range(ctx: DoctorContext) -> Finding | list[Finding]:
             )
     if findings:
         return findings
-    return Finding.passed(f"{', '.join(a for _, a in facts.static_ips)} within {source}")
+    return Finding.passed(f"{', '.join(a for _, a in ips)} within {source}")
 
 
 @check("provider.libvirt", "libvirt", Category.PROVIDER)

@@ -1,12 +1,14 @@
-"""Vagrantfile checks: found, linted as text (never executed), and `vagrant validate`'s verdict."""
+"""Vagrantfile checks: found, linted from its syntax tree (never executed), and `vagrant validate`'s verdict."""
 
 from __future__ import annotations
 
 import re
 
 from vagrantkit.doctor.checks.common import vagrantfile_facts
-from vagrantkit.doctor.lint import LintFinding, lint
-from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, Status, check
+from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, check
+from vagrantkit.host import OS
+from vagrantkit.vagrantfile.lint import Reported, lint
+from vagrantkit.vagrantfile.rules import Host, Severity
 
 VALIDATE = "vagrant validate --ignore-provider"
 
@@ -33,28 +35,63 @@ def found(ctx: DoctorContext) -> Finding:
     return Finding.passed(str(ctx.vagrantfile))
 
 
-def show_edit(item: LintFinding) -> str:
-    """The reason, then the line as written and as corrected (indentation of the file removed)."""
-    indent = len(item.written) - len(item.written.lstrip())
+def host_kind(ctx: DoctorContext) -> Host:
+    """The lint rules' host: this machine's OS (WSL runs the Windows side's Vagrant)."""
+    if ctx.host.is_windows:
+        return Host.WINDOWS
+    return Host.MACOS if ctx.host.os is OS.MACOS else Host.LINUX
+
+
+def show_edit(item: Reported) -> str:
+    """The reason, then the lines as written and as corrected (the file's indentation removed)."""
+    written = item.written.splitlines() or [""]
+    indent = min((len(x) - len(x.lstrip()) for x in written if x.strip()), default=0)
+    out = [item.why]
+    out += [(f"  line {item.line}:" if k == 0 else "").ljust(13) + line[indent:] for k, line in enumerate(written)]
+    if item.corrected is None:
+        out.append(f"  no automatic fix: {item.unfixable}")
+        return "\n".join(out)
     fixed = [line[indent:] if not line[:indent].strip() else line.lstrip() for line in item.corrected.splitlines()]
-    out = [item.why, f"  line {item.line}:".ljust(13) + item.written.strip(), "  corrected: " + fixed[0]]
-    out += [" " * 13 + line for line in fixed[1:]]
+    out += [("  corrected: " if k == 0 else " " * 13) + line for k, line in enumerate(fixed)]
     return "\n".join(out)
+
+
+def lint_data(item: Reported) -> dict[str, object]:
+    """A finding's fields for scripts (JSON, SARIF)."""
+    return {
+        "rule": item.rule,
+        "severity": item.severity.value,
+        "line": item.line,
+        "column": item.column,
+        "end_line": item.end_line,
+        "end_column": item.end_column,
+        "written": item.written,
+        "corrected": item.corrected,
+        "fixable": item.corrected is not None,
+        "unfixable": item.unfixable,
+    }
 
 
 @check("vagrantfile.lint", "Vagrantfile lint", Category.VAGRANTFILE)
 def vagrantfile_lint(ctx: DoctorContext) -> list[Finding] | Finding:
-    text = ctx.vagrantfile_text()
-    if text is None:
+    model = vagrantfile_facts(ctx)
+    if model is None:
         return Finding.skip("no Vagrantfile")
+    result = lint(model.source, host=host_kind(ctx), model=model)
+    notes = [f"line {line}: {what}" for line, what in result.not_checked]
     findings = []
-    for item in lint(text, windows_host=ctx.host.is_windows, facts=vagrantfile_facts(ctx)):
-        make = Finding.fail if item.status is Status.FAIL else Finding.warn
+    for item in result.findings:
+        make = Finding.fail if item.severity is Severity.FAIL else Finding.warn
         findings.append(
-            make(f"line {item.line}: {item.message}", fix=Fix(show_edit(item)), key=f"L{item.line}:{item.rule}")
+            make(
+                f"line {item.line}: {item.message}",
+                fix=Fix(show_edit(item)),
+                key=item.id,
+                data=lint_data(item),
+            )
         )
     if not findings:
-        return Finding.passed("none of the known mistakes")
+        return Finding.passed("none of the known mistakes", details=notes)
     return findings
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from vagrantkit.doctor.lint import code_part, lint, parse
 
 from tests.conftest import need
-from vagrantkit.doctor.lint import code_part, lint, parse
 from vagrantkit.doctor.model import Status
 from vagrantkit.process import run
 
