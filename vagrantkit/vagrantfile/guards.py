@@ -139,7 +139,9 @@ def stale_winnfsd_constant(node: Node) -> bool:
 
 
 _WINDOWS = re.compile(r"\b(windows\?|win_platform\?|is_windows)|(RUBY_PLATFORM|host_os).*(mswin|mingw|cygwin|win32)")
-_OTHER_OS = re.compile(r"\b(linux\?|is_linux|mac\?|is_mac|osx\?|darwin\?|unix\?)|(RUBY_PLATFORM|host_os).*(darwin|linux)")
+_OTHER_OS = re.compile(
+    r"\b(linux\?|is_linux|mac\?|is_mac|osx\?|darwin\?|unix\?)|(RUBY_PLATFORM|host_os).*(darwin|linux)"
+)
 
 
 def _windows(node: Node) -> bool:

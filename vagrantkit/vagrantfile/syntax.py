@@ -135,8 +135,10 @@ def literal(node: Node | None) -> Any:
             if child.type != "pair":
                 return COMPUTED
             key = key_name(child)
+            if key is None and (node_key := child.child_by_field_name("key")) is not None:
+                key = literal(node_key) if node_key.type == "string" else None
             value = literal(child.child_by_field_name("value"))
-            if key is None or value is COMPUTED:
+            if key is None or key is COMPUTED or value is COMPUTED:
                 return COMPUTED
             pairs[key] = value
         return pairs

@@ -216,7 +216,9 @@ def per_machine(ctx: DoctorContext, judge: Callable[[GuestFacts], Iterable[Findi
 
 @check("guest.synced-folders", "Synced folders in the guest", Category.GUEST)
 def synced_folders(ctx: DoctorContext) -> list[Finding]:
-    return per_machine(ctx, lambda facts: [folder_finding(want, facts, ctx) for want in wanted_folders(ctx, facts.machine)])
+    return per_machine(
+        ctx, lambda facts: [folder_finding(want, facts, ctx) for want in wanted_folders(ctx, facts.machine)]
+    )
 
 
 def _versions(facts: GuestFacts) -> list[Finding]:
