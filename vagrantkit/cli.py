@@ -191,6 +191,139 @@ def doctor(
     ctx.exit(result.exit_code)
 
 
+def _lint_options(f: _F) -> _F:
+    """The options lint and fix share: which file, which host, which rules."""
+    for option in reversed(
+        [
+            click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[PATH]..."),
+            click.option(
+                "--vagrantfile",
+                type=click.Path(path_type=Path),
+                help="The Vagrantfile.  [default: found from the current folder upward, as Vagrant does]",
+            ),
+            click.option(
+                "--host",
+                "host_name",
+                type=click.Choice(["windows", "macos", "linux", "any"]),
+                help="Judge for this host (any: every host's rules).  [default: this machine's OS]",
+            ),
+            click.option("--select", multiple=True, metavar="RULE", help="Only these rule ids (repeatable, or a,b)."),
+            click.option("--ignore", multiple=True, metavar="RULE", help="Not these rule ids (repeatable, or a,b)."),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
+@cli.command()
+@_lint_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="text: a line per finding; json: the envelope; sarif: SARIF 2.1.0 for code scanning.",
+)
+@click.option("--list-rules", is_flag=True, help="List the rules (id, severity, title) and exit.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also why, the lines as written and corrected, what was not checked."
+)
+@_json_flag
+@click.pass_context
+def lint(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    vagrantfile: Path | None,
+    host_name: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    output_format: str,
+    list_rules: bool,
+    verbose: bool,
+    as_json: bool,
+) -> None:
+    """Lint Vagrantfiles from their syntax tree (nothing is executed).
+
+    Inline: `# vagrantkit: ignore[rule-id]` on a line silences that rule there.
+    Exit 0 with no findings, 1 with findings, 2 on a usage error.
+    """
+    from vagrantkit.result import dumps, envelope
+    from vagrantkit.vagrantfile import lint as linting
+    from vagrantkit.vagrantfile import report
+    from vagrantkit.vagrantfile.rules import RULES
+
+    output_format = "json" if as_json else output_format
+    if list_rules:
+        if output_format == "json":
+            data = {"rules": [{"id": r.id, "severity": r.severity.value, "title": r.title} for r in RULES.values()]}
+            click.echo(dumps(envelope("lint", "ok", 0, data)), nl=False)
+        else:
+            width = max(len(r) for r in RULES)
+            click.echo(
+                "".join(f"{r.id:<{width}}  {r.severity.value:<4}  {r.title}\n" for r in RULES.values()), nl=False
+            )
+        return
+    chosen, dropped = linting.rule_ids("--select", select), linting.rule_ids("--ignore", ignore)
+    host = linting.host_of(host_name)
+    files = []
+    for path in linting.vagrantfiles(paths, vagrantfile):
+        result = linting.lint(linting.read_source(path), host=host, select=chosen, ignore=dropped)
+        files.append(report.Linted(path, result))
+    code = 1 if any(f.result.findings for f in files) else 0
+    if output_format == "json":
+        status = "fail" if any(f.result.failed for f in files) else ("warn" if code else "pass")
+        click.echo(dumps(envelope("lint", status, code, report.lint_data(files))), nl=False)
+    elif output_format == "sarif":
+        click.echo(dumps(report.sarif(files, Path.cwd())), nl=False)
+    else:
+        click.echo(report.render_lint(files, verbose=verbose), nl=False)
+    ctx.exit(code)
+
+
+@cli.command()
+@_lint_options
+@click.option("--dry-run", is_flag=True, help="Print the diff; write nothing.")
+@_json_flag
+@click.pass_context
+def fix(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    vagrantfile: Path | None,
+    host_name: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Make every safe lint fix in place (a timestamped backup kept) and print the diff.
+
+    Only the exact ranges of each finding change: comments, indentation, quotes, line endings
+    and a BOM stay. Refused (nothing written) when the result would not parse or the file
+    changed meanwhile. Exit 0 when nothing is left to fix, 1 when something is (or fix
+    refused), 2 on a usage error.
+    """
+    from vagrantkit.result import dumps, envelope
+    from vagrantkit.vagrantfile import lint as linting
+    from vagrantkit.vagrantfile import report
+    from vagrantkit.vagrantfile.fix import fix_file
+
+    chosen, dropped = linting.rule_ids("--select", select), linting.rule_ids("--ignore", ignore)
+    host = linting.host_of(host_name)
+    results = [
+        fix_file(path, host=host, dry_run=dry_run, select=chosen, ignore=dropped)
+        for path in linting.vagrantfiles(paths, vagrantfile)
+    ]
+    code = 1 if any(r.remaining.findings for r in results) else 0
+    if as_json:
+        click.echo(dumps(envelope("fix", "fail" if code else "pass", code, report.fix_data(results))), nl=False)
+    else:
+        diff, status = report.render_fix(results, dry_run=dry_run)
+        click.echo(diff, nl=False)
+        click.echo(status, err=True, nl=False)
+    ctx.exit(code)
+
+
 @cli.command()
 @click.option(
     "--local",

@@ -44,7 +44,7 @@ class FixResult:
     def diff(self, name: str = "Vagrantfile") -> str:
         before = self.original.code.decode("utf-8", errors="replace").splitlines(keepends=True)
         after = self.fixed.code.decode("utf-8", errors="replace").splitlines(keepends=True)
-        lines = difflib.unified_diff(before, after, f"a/{name}", f"b/{name}")
+        lines = difflib.unified_diff(before, after, name, name)
         return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 

@@ -9,12 +9,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from vagrantkit.errors import InvalidValue
+from vagrantkit.errors import InvalidValue, VagrantkitError
 from vagrantkit.vagrantfile import syntax
 from vagrantkit.vagrantfile.model import Vagrantfile, build
 from vagrantkit.vagrantfile.rules import RULES, Context, Finding, Host, Severity
 from vagrantkit.vagrantfile.source import Edit, Source
+
+
+class UsageProblem(VagrantkitError):
+    """A path that is not a Vagrantfile to read: exit 2, like a bad option."""
+
+    exit_code = 2
+
 
 _IGNORE = re.compile(rb"#\s*vagrantkit:\s*ignore(?:\[([^\]]*)\])?")
 
@@ -139,3 +147,45 @@ def corrected(source: Source, finding: Finding) -> tuple[str, str | None]:
     fixed = Source(source.code[begin:finish]).apply(Edit(e.start - begin, e.end - begin, e.text) for e in finding.edits)
     text = fixed.code.decode("utf-8", errors="replace").replace("\r\n", "\n")
     return written, text if text.strip() else "(delete this line)"
+
+
+def host_of(name: str | None) -> Host:
+    """``--host`` (windows, macos, linux, any); default: the OS this runs on."""
+    if name:
+        return Host(name)
+    import sys
+
+    if sys.platform == "win32":
+        return Host.WINDOWS
+    return Host.MACOS if sys.platform == "darwin" else Host.LINUX
+
+
+def vagrantfiles(paths: Iterable[Path], vagrantfile: Path | None) -> list[Path]:
+    """The files to read: those given, else ``--vagrantfile``, else the one Vagrant would use here.
+
+    Raises:
+        VagrantkitError: none found, or a path is not a readable file (exit 2: nothing was read).
+    """
+    from vagrantkit.doctor.core import find_vagrantfile
+    from vagrantkit.host import LocalHost
+
+    chosen = list(paths) or ([vagrantfile] if vagrantfile else [])
+    if not chosen:
+        found = find_vagrantfile(LocalHost(), Path.cwd())
+        if found is None:
+            raise UsageProblem(
+                f"no Vagrantfile in {Path.cwd()} or any folder above it",
+                hint="Give the file: vagrantkit lint PATH (or --vagrantfile PATH).",
+            )
+        chosen = [found]
+    for path in chosen:
+        if not path.is_file():
+            raise UsageProblem(f"{path}: {'a folder' if path.is_dir() else 'no such file'}; a Vagrantfile is needed")
+    return chosen
+
+
+def read_source(path: Path) -> Source:
+    try:
+        return Source.from_bytes(path.read_bytes())
+    except OSError as exc:
+        raise VagrantkitError(f"cannot read {path}: {exc.strerror or exc}") from exc
