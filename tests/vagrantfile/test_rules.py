@@ -445,3 +445,10 @@ def test_every_rule_has_an_id_a_severity_and_a_title() -> None:
     assert len(RULES) >= 12
     for rule_id, rule in RULES.items():
         assert rule.id == rule_id and rule.title and isinstance(rule.severity, Severity)
+
+
+def test_a_syntax_error_is_reported_once_where_the_parser_gave_up_unless_curly_quotes_explain_it() -> None:
+    (finding,) = found('Vagrant.configure("2") do |config|\n  config.vm.box = "x"\nend\nx = [1, 2\n')
+    assert (finding.rule, finding.corrected) == ("syntax", None)
+    assert finding.line >= 4
+    assert [f.rule for f in found(configure("  config.vm.box = “x”\n"))] == ["curly-quotes"]

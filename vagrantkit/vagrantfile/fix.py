@@ -78,6 +78,11 @@ def fix_source(
         if not taken:
             break
         current = current.apply(taken)
+    else:
+        raise FixRefused(
+            f"the fixes did not settle after {MAX_PASSES} passes; nothing was written",
+            hint="Please report this with the Vagrantfile; `vagrantkit lint` shows the findings.",
+        )
     final = lint(current, host=host, select=select, ignore=ignore)
     errors = final.model.syntax_errors
     if errors and current.code != source.code:

@@ -275,6 +275,26 @@ def _closes_a_string(model: Vagrantfile, node: Node, edit: Edit) -> bool:
     return sum(len(v) for v in after.values()) < before
 
 
+@rule("syntax", Severity.FAIL, "Ruby cannot parse the file")
+def syntax_error(ctx: Context) -> Iterator[Finding]:
+    """The first place the parser gave up (a quote, a bracket or an ``end`` missing or extra); not
+    reported when curly quotes, which fix can straighten, are why."""
+    errors = ctx.model.syntax_errors
+    if not errors or any(True for _ in curly_quotes(ctx)):
+        return
+    first = errors[0]
+    yield Finding(
+        "syntax",
+        Severity.FAIL,
+        first.start_byte,
+        max(first.end_byte, first.start_byte + 1),
+        "Ruby cannot parse the file from here: a quote, a bracket or an `end` is missing or extra",
+        "Vagrant stops with a syntax error, and what follows cannot be checked. `ruby -c Vagrantfile` "
+        "names the line Ruby stops at.",
+        unfixable="which token is missing is for you to say",
+    )
+
+
 @rule("receiver", Severity.FAIL, "a setting through a name that is not the block variable")
 def receiver(ctx: Context) -> Iterator[Finding]:
     """``Config.vm.box`` (or ``config.vm.box`` inside ``|c|``): not a variable where it stands."""
