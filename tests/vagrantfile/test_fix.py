@@ -119,7 +119,7 @@ def test_a_fix_that_does_not_hold_is_refused(monkeypatch: pytest.MonkeyPatch) ->
         yield Finding("always", Severity.WARN, 0, 1, "x", "y", (Edit(0, 0, b"#"),))
 
     monkeypatch.setitem(RULES, "always", Rule("always", Severity.WARN, "broken", always))
-    with pytest.raises(FixRefused, match="did not (hold|settle)"):
+    with pytest.raises(FixRefused, match=r"did not (hold|settle)"):
         fix_source(Source.from_text("x = 1\n"), host=Host.LINUX)
 
 
