@@ -58,25 +58,27 @@ def fix_source(
     """
     current = source
     applied: list[Reported] = []
-    done: set[tuple[str, str]] = set()
+    done: set[tuple[str, str, str]] = set()  # findings fixed in earlier passes
     for _ in range(MAX_PASSES):
         result = lint(current, host=host, select=select, ignore=ignore)
         taken: list[Edit] = []
+        marks = set()
         for finding in result.findings:
             planned = finding.finding.edits
             if not planned or any(e.overlaps(t) for e in planned for t in taken):
                 continue
-            mark = (finding.rule, finding.written)
+            mark = (finding.rule, finding.message, finding.written)
             if mark in done:
                 raise FixRefused(
                     f"the fix for {finding.rule} on line {finding.line} did not hold; nothing was written",
                     hint="Please report this with the Vagrantfile; `vagrantkit lint` shows the finding.",
                 )
-            done.add(mark)
+            marks.add(mark)
             taken.extend(planned)
             applied.append(finding)
         if not taken:
             break
+        done |= marks
         current = current.apply(taken)
     else:
         raise FixRefused(

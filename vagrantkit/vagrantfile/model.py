@@ -58,9 +58,11 @@ class Machine:
 
     @property
     def label(self) -> str:
-        return (
-            self.name if isinstance(self.name, str) else str(self.name) if self.name is not COMPUTED else "(computed)"
-        )
+        """The name, or as written when computed (``"node#{i}"``)."""
+        if self.name is COMPUTED:
+            positional, _, _ = syntax.call_arguments(self.call)
+            return text(positional[0]) if positional else "(unnamed)"
+        return str(self.name)
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,15 @@ def _prepend_mount_option(ctx: Context, folder: SyncedFolder, option: str) -> Ed
         return edits.insert_after(opening, option + " ")
     first = syntax.elements(node)
     quoted = _string(ctx.model, option, first[0] if first else None)
+    source = ctx.model.source
+    if (
+        first
+        and source.starts_line(first[0].start_byte)
+        and source.line_of(first[0].start_byte) > source.line_of(opening.end_byte)
+    ):
+        # A list written one item per line gets the new item on a line of its own.
+        at = source.line_start(source.line_of(first[0].start_byte))
+        return Edit(at, at, source.indent_of(first[0].start_byte) + quoted.encode() + b"," + source.newline)
     return edits.insert_after(opening, quoted + (", " if first else ""))
 
 
@@ -363,7 +372,10 @@ def nfs_without_private_network(ctx: Context) -> Iterator[Finding]:
             continue
         names = [m.label for m in machines if m is not None]
         where = f" (machine{'s' if len(names) > 1 else ''} {', '.join(names)})" if names else ""
-        recv = text(syntax.receiver_chain(folder.call)[0])
+        root = syntax.receiver_chain(folder.call)[0]
+        recv = text(root)
+        if recv not in model.bound_names(root):
+            recv = model.configure_var_at(root) or recv  # `Config.vm...`: the receiver rule corrects it too
         q = _quote(model)
         line = f"{recv}.vm.network {q}private_network{q}, " + _pair(folder, "type", f"{q}dhcp{q}")
         others = [m for m in model.machines if m not in machines and _private_networks(ctx, m)]
