@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from vagrantkit.errors import InvalidValue, VagrantkitError
@@ -40,10 +41,23 @@ class Reported:
     end_column: int
     message: str
     why: str
-    written: str
-    corrected: str | None  # None: no automatic fix (``unfixable`` says why)
     unfixable: str | None
     finding: Finding = field(repr=False, compare=False)
+    source: Source = field(repr=False, compare=False)
+
+    @cached_property
+    def _lines(self) -> tuple[str, str | None]:
+        return corrected(self.source, self.finding)
+
+    @property
+    def written(self) -> str:
+        """The whole lines the finding touches, as written."""
+        return self._lines[0]
+
+    @property
+    def corrected(self) -> str | None:
+        """The same lines with the fix made; None without an automatic fix (``unfixable`` says why)."""
+        return self._lines[1]
 
 
 @dataclass(frozen=True)
@@ -108,7 +122,8 @@ def lint(
             silenced += 1
             continue
         kept.append(finding)
-    kept.sort(key=lambda f: (f.start, list(RULES).index(f.rule)))
+    order = {rule_id: n for n, rule_id in enumerate(RULES)}
+    kept.sort(key=lambda f: (f.start, order.get(f.rule, len(order))))
     reported = []
     ids: dict[str, int] = {}
     for finding in kept:
@@ -126,9 +141,9 @@ def lint(
                 source.column_of(finding.end),
                 finding.message,
                 finding.why,
-                *corrected(source, finding),
                 finding.unfixable,
                 finding,
+                source,
             )
         )
     notes = tuple(sorted((source.line_of(at), what) for at, what in skipped))

@@ -13,6 +13,7 @@ Vagrant's semantics that the model follows (hashicorp/vagrant v2.3.4, plugins/ke
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -177,6 +178,8 @@ class Vagrantfile:
     chains: list[tuple[Node, Node]] = field(default_factory=list)  # (root receiver, namespace) of config chains
     _machines_by_block: dict[tuple[int, int, str], Machine] = field(default_factory=dict)
     _scope_names: dict[tuple[int, int, str], set[str]] = field(default_factory=dict)
+    _bound: dict[tuple[int, int, str], set[str]] = field(default_factory=dict)
+    _block_nodes: list[Node] = field(default_factory=list)  # every block and scope, from the one query
     _assignments: dict[tuple[int, int, str], list[Node]] = field(default_factory=dict)
 
     @property
@@ -190,6 +193,12 @@ class Vagrantfile:
             return []
         found = syntax.captures("(ERROR) @e (MISSING) @m", self.root)
         return sorted([*found.get("e", []), *found.get("m", [])], key=lambda n: n.start_byte)
+
+    @cached_property
+    def quote(self) -> str:
+        """The quote the file uses most for strings, for text a fix adds."""
+        code = self.source.code
+        return "'" if code.count(b"'") > 2 * code.count(b'"') else '"'
 
     @property
     def provider_names(self) -> tuple[str, ...]:
@@ -212,11 +221,42 @@ class Vagrantfile:
     def machine_named(self, name: str) -> Machine | None:
         return next((m for m in self.machines if m.name == name), None)
 
+    @cached_property
+    def _blocks(self) -> tuple[list[tuple[int, int, str]], list[Node], list[int]]:
+        """Every block and scope, sorted by start, and the index of the one enclosing each (-1: none).
+
+        Blocks nest, so the innermost one around a byte is found by bisecting for the last block
+        starting before it and climbing enclosing blocks until one holds it: a few steps, where
+        walking up the tree from each of thousands of settings would cost a second on a big file.
+        """
+        nodes = self._block_nodes
+        keys = [key(n) for n in nodes]
+        parents: list[int] = []
+        stack: list[int] = []
+        for index, (start, end, _) in enumerate(keys):
+            while stack and keys[stack[-1]][1] < end:
+                stack.pop()
+            parents.append(stack[-1] if stack else -1)
+            stack.append(index)
+        return keys, nodes, parents
+
+    def _innermost(self, node: Node) -> int:
+        keys, _, parents = self._blocks
+        at = bisect.bisect_right(keys, (node.start_byte, 1 << 62, "")) - 1
+        while at >= 0 and not (keys[at][0] <= node.start_byte and node.end_byte <= keys[at][1]):
+            at = parents[at]
+        return at
+
     def machine_of(self, node: Node) -> Machine | None:
         """The define block ``node`` stands in, innermost first; None at the top level."""
-        for parent, _ in syntax.ancestors(node):
-            if parent.type in _BLOCKS and (found := self._machines_by_block.get(key(parent))):
+        if not self._machines_by_block:
+            return None
+        keys, _, parents = self._blocks
+        at = self._innermost(node)
+        while at >= 0:
+            if (found := self._machines_by_block.get(keys[at])) is not None and keys[at] != key(node):
                 return found
+            at = parents[at]
         return None
 
     def machine_names(self) -> list[Machine | None]:
@@ -239,8 +279,16 @@ class Vagrantfile:
         """Local variable names visible at ``node``: parameters of enclosing blocks and methods, and
         every name assigned in the scope (Ruby binds a name from its assignment on; anywhere in the
         scope is close enough to never call a bound name unbound)."""
+        at = self._innermost(node)
+        return self._bound_in(self._blocks[1][at] if at >= 0 else self.root)
+
+    def _bound_in(self, innermost: Node) -> set[str]:
+        """What :meth:`bound_names` finds for every node whose innermost block or scope is ``innermost``."""
+        cached = self._bound.get(key(innermost))
+        if cached is not None:
+            return cached
         names: set[str] = set()
-        for parent, _ in syntax.ancestors(node):
+        for parent in (innermost, *(p for p, _ in syntax.ancestors(innermost))):
             if parent.type in _BLOCKS or parent.type in ("method", "singleton_method"):
                 params = parent.child_by_field_name("parameters")
                 if params is not None:
@@ -250,6 +298,7 @@ class Vagrantfile:
             if parent.type in _SCOPES:
                 names |= self._assigned_in(parent)
                 break
+        self._bound[key(innermost)] = names
         return names
 
     def _assigned_in(self, scope: Node) -> set[str]:
@@ -356,31 +405,47 @@ NAMESPACES = frozenset(
     ]
 )
 
-_CALLS = """
-(call receiver: (_) @recv method: (identifier) @method) @call
-"""
+# One query finds everything the model needs; the rest of the tree is never walked in Python,
+# which keeps a 40,000-line file well under a second.
+_QUERY = (
+    '(call method: (identifier) @name (#any-of? @name "configure" "define" "synced_folder" "network" "provider"))'
+    " @call\n"
+    "(call receiver: (call receiver: [(identifier) (constant)] method: (identifier) @ns"
+    f" (#any-of? @ns {' '.join(f'{n!r}'.replace(chr(39), chr(34)) for n in sorted(NAMESPACES))})))\n"
+    '(call receiver: (call method: (identifier) @w (#eq? @w "winnfsd"))) @winnfsd\n'
+    '(call receiver: (call method: (identifier) @v (#eq? @v "vagrant")) method: (identifier) @p (#eq? @p "plugins"))'
+    " @plugins\n"
+    "[(do_block) (block) (lambda) (method) (singleton_method) (class) (module) (singleton_class) (for)] @block\n"
+)
+_KINDS: dict[str, tuple[type[Setting], str]] = {
+    "synced_folder": (SyncedFolder, "folders"),
+    "network": (Network, "networks"),
+    "provider": (Provider, "providers"),
+}
+
+
+def _block_names(call: Node) -> tuple[Node | None, list[str]]:
+    block = call.child_by_field_name("block")
+    params = block.child_by_field_name("parameters") if block is not None else None
+    return block, (_positional_parameters(params) if params is not None else [])
 
 
 def build(source: Source) -> Vagrantfile:
     """Parse a Vagrantfile's source into the model."""
     tree = syntax.parse(source.code)
     model = Vagrantfile(source, tree)
-    found = syntax.captures(_CALLS, tree.root_node)
+    found = syntax.captures(_QUERY, tree.root_node)
+    model._block_nodes = found.get("block", [])
     calls = found.get("call", [])
-    # Pass 1: configure blocks and machines (so that settings can be placed in them).
+    # Configure blocks and machines first, so that settings can be placed in them.
     for call in calls:
         method = call.child_by_field_name("method")
         name = text(method) if method is not None else ""
         if name == "configure" and _is_configure(call):
-            block = call.child_by_field_name("block")
-            params = block.child_by_field_name("parameters") if block is not None else None
-            names = _positional_parameters(params) if params is not None else []
-            if names:
-                model.configure_vars.append(names[0])
+            _, names = _block_names(call)
+            model.configure_vars.extend(names[:1])
         elif name == "define" and _through_vm(call):
-            block = call.child_by_field_name("block")
-            params = block.child_by_field_name("parameters") if block is not None else None
-            names = _positional_parameters(params) if params is not None else []
+            block, names = _block_names(call)
             positional, _, _ = syntax.call_arguments(call)
             machine = Machine(
                 literal(positional[0]) if positional else COMPUTED, call, block, names[0] if names else None
@@ -388,51 +453,37 @@ def build(source: Source) -> Vagrantfile:
             model.machines.append(machine)
             if block is not None:
                 model._machines_by_block[key(block)] = machine
-    # Pass 2: settings.
     for call in calls:
         method = call.child_by_field_name("method")
         name = text(method) if method is not None else ""
-        chain = syntax.receiver_chain(call)
-        if len(chain) >= 3 and chain[1].type == "identifier" and text(chain[1]) in NAMESPACES:
-            model.chains.append((chain[0], chain[1]))
-        if len(chain) == 3 and text(chain[1]) == "vm" and name in ("synced_folder", "network", "provider"):
-            positional, pairs, unknown = syntax.call_arguments(call)
-            options = {}
-            for pair in pairs:
-                option = syntax.key_name(pair)
-                if option is not None:
-                    value = pair.child_by_field_name("value")
-                    options[option] = Option(option, pair, value, literal(value))
-            kind = {"synced_folder": SyncedFolder, "network": Network, "provider": Provider}[name]
-            extra = {"block": call.child_by_field_name("block")} if kind is Provider else {}
-            model_setting = kind(
-                call, statement_of(call), model.machine_of(call), tuple(positional), options, unknown, **extra
-            )
-            getattr(model, {"synced_folder": "folders", "network": "networks", "provider": "providers"}[name]).append(
-                model_setting
-            )
-    # Assignments and calls through `winnfsd` and `vagrant.plugins`.
-    targets = syntax.captures(
-        "(assignment left: (call) @left) @a (operator_assignment left: (call) @left) @a", tree.root_node
-    )
-    for assignment in targets.get("a", []):
-        left = assignment.child_by_field_name("left")
-        chain = syntax.receiver_chain(left) if left is not None else []
-        names = [text(n) for n in chain[1:]]
-        if names[:1] == ["winnfsd"]:
-            model.winnfsd.append(Statement(assignment, statement_of(assignment), model.machine_of(assignment)))
-        elif names == ["vagrant", "plugins"]:
-            model.plugins.append(Statement(assignment, statement_of(assignment), model.machine_of(assignment)))
-    for call in calls:
-        chain = syntax.receiver_chain(call)
-        parent = call.parent
-        if (
-            len(chain) >= 3
-            and text(chain[1]) == "winnfsd"
-            and parent is not None
-            and parent.type not in ("call", "assignment", "operator_assignment")
-        ):
-            model.winnfsd.append(Statement(call, statement_of(call), model.machine_of(call)))
+        if name not in _KINDS or not _through_vm(call):
+            continue
+        positional, pairs, unknown = syntax.call_arguments(call)
+        options = {}
+        for pair in pairs:
+            option = syntax.key_name(pair)
+            if option is not None:
+                value = pair.child_by_field_name("value")
+                options[option] = Option(option, pair, value, literal(value))
+        kind, where = _KINDS[name]
+        extra = {"block": call.child_by_field_name("block")} if kind is Provider else {}
+        setting = kind(call, statement_of(call), model.machine_of(call), tuple(positional), options, unknown, **extra)
+        getattr(model, where).append(setting)
+    for ns in found.get("ns", []):
+        root = ns.parent.child_by_field_name("receiver") if ns.parent is not None else None
+        if root is not None:
+            model.chains.append((root, ns))
+    for node in found.get("winnfsd", []):
+        parent = node.parent
+        if parent is not None and parent.type in ("assignment", "operator_assignment"):
+            if syntax.same(parent.child_by_field_name("left"), node):
+                model.winnfsd.append(Statement(parent, statement_of(parent), model.machine_of(parent)))
+        elif parent is not None and parent.type != "call":
+            model.winnfsd.append(Statement(node, statement_of(node), model.machine_of(node)))
+    for node in found.get("plugins", []):
+        parent = node.parent
+        if parent is not None and parent.type in ("assignment", "operator_assignment"):
+            model.plugins.append(Statement(parent, statement_of(parent), model.machine_of(parent)))
     return model
 
 

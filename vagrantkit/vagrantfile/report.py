@@ -66,8 +66,8 @@ def render_lint(files: Sequence[Linted], *, verbose: bool) -> str:
     for linted in files:
         for item in linted.result.findings:
             total += 1
-            fixable += item.corrected is not None
-            mark = "" if item.corrected is None else " [fixable]"
+            fixable += bool(item.finding.edits)
+            mark = " [fixable]" if item.finding.edits else ""
             out.append(
                 f"{linted.path}:{item.line}:{item.column}: {item.rule} {item.severity.value}: {item.message}{mark}"
             )

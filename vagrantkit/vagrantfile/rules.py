@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from vagrantkit.render.options import UDP_OPTIONS, UDP_REFUSED
 from vagrantkit.render.ruby import ruby_string
 from vagrantkit.vagrantfile import edits, guards, syntax
-from vagrantkit.vagrantfile.model import Machine, SyncedFolder, Vagrantfile, key
+from vagrantkit.vagrantfile.model import Machine, Network, Setting, SyncedFolder, Vagrantfile, key
 from vagrantkit.vagrantfile.source import Edit
 from vagrantkit.vagrantfile.syntax import COMPUTED, text
 
@@ -56,6 +56,7 @@ class Context:
     model: Vagrantfile
     host: Host
     not_checked: list[tuple[int, str]] = field(default_factory=list)  # (byte offset, what)
+    cache: dict[Any, Any] = field(default_factory=dict)  # what several rules ask for, found once
 
     @property
     def windows(self) -> bool:
@@ -93,14 +94,8 @@ def rule(rule_id: str, severity: Severity, title: str) -> Callable[[Callable[[Co
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _quote(model: Vagrantfile) -> str:
-    """The quote the file uses most for strings, for text a fix adds."""
-    code = model.source.code
-    return "'" if code.count(b"'") > 2 * code.count(b'"') else '"'
-
-
 def _string(model: Vagrantfile, value: str, like: Node | None = None) -> str:
-    quote = text(like)[0] if like is not None and text(like)[:1] in ("'", '"') else _quote(model)
+    quote = text(like)[0] if like is not None and text(like)[:1] in ("'", '"') else model.quote
     return ruby_string(value, quote=quote)
 
 
@@ -115,9 +110,16 @@ def _pair(folder: SyncedFolder, name: str, value: str) -> str:
     return f":{name} => {value}" if _rocket(folder) else f"{name}: {value}"
 
 
-def _nfs_folders(ctx: Context, *, windows: bool = False) -> Iterator[SyncedFolder]:
+def _nfs_folders(ctx: Context, *, windows: bool = False) -> list[SyncedFolder]:
     """Enabled NFS folders; a folder whose type or state is computed is noted, not judged.
     ``windows``: only those a Windows host runs (not under ``if OS.linux?`` and the like)."""
+    cached = ctx.cache.get(("nfs", windows))
+    if cached is None:
+        cached = ctx.cache[("nfs", windows)] = list(_find_nfs_folders(ctx, windows))
+    return cached
+
+
+def _find_nfs_folders(ctx: Context, windows: bool) -> Iterator[SyncedFolder]:
     for folder in ctx.model.folders:
         if windows and guards.guarded(ctx.model, folder.call, guards.NOT_WINDOWS_HOST):
             continue
@@ -334,21 +336,30 @@ def receiver(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _private_networks(ctx: Context, machine: Machine | None) -> bool | None:
-    found = False
-    for network in ctx.model.networks:
-        if not ctx.model.applies(network, machine):
-            continue
+S = TypeVar("S", bound=Setting)
+
+
+def _by_machine(items: Iterable[S]) -> dict[tuple[int, int, str] | None, list[S]]:
+    """Settings grouped by the define block they stand in (None: the top level)."""
+    groups: dict[tuple[int, int, str] | None, list[S]] = {}
+    for item in items:
+        groups.setdefault(None if item.machine is None else key(item.machine.call), []).append(item)
+    return groups
+
+
+def _applying(groups: dict[tuple[int, int, str] | None, list[S]], machine: Machine | None) -> list[S]:
+    """What applies to ``machine``: the top level's, then its own."""
+    own = groups.get(key(machine.call), []) if machine is not None else []
+    return [*groups.get(None, []), *own]
+
+
+def _private_network(ctx: Context, networks: list[Network]) -> bool | None:
+    """Whether these networks include a private one; None when a network's type is computed."""
+    for network in networks:
         if network.kind is COMPUTED:
             ctx.skip(network.call, "network type")
             return None
-        found = found or network.kind == "private_network"
-    return found
-
-
-def _libvirt_only(ctx: Context, machine: Machine | None) -> bool:
-    names = [p.name for p in ctx.model.providers if ctx.model.applies(p, machine)]
-    return bool(names) and all(n == "libvirt" for n in names)
+    return any(n.kind == "private_network" for n in networks)
 
 
 @rule("nfs-without-private-network", Severity.FAIL, "an NFS folder on a machine without a private network")
@@ -359,14 +370,22 @@ def nfs_without_private_network(ctx: Context) -> Iterator[Finding]:
     machine whose only provider is libvirt needs none (seen in a real `vagrant up`, issue 9).
     """
     model = ctx.model
-    folders = list(_nfs_folders(ctx))
+    folders = _by_machine(_nfs_folders(ctx))
+    networks = _by_machine(model.networks)
+    providers = _by_machine(model.providers)
     lacking: dict[tuple[int, int, str], list[Machine | None]] = {}
+    with_network: list[Machine] = []
     for machine in model.machine_names():
-        mine = [f for f in folders if model.applies(f, machine)]
-        if not mine or _libvirt_only(ctx, machine) or _private_networks(ctx, machine) is not False:
+        mine = _applying(folders, machine)
+        names = [p.name for p in _applying(providers, machine)]
+        has_network = _private_network(ctx, _applying(networks, machine))
+        if machine is not None and has_network:
+            with_network.append(machine)
+        if not mine or (names and all(n == "libvirt" for n in names)) or has_network is not False:
             continue
-        lacking.setdefault(key(mine[0].call), []).append(machine)
-    for folder in folders:
+        first = min(mine, key=lambda f: f.call.start_byte)
+        lacking.setdefault(key(first.call), []).append(machine)
+    for folder in (f for group in folders.values() for f in group):
         machines = lacking.get(key(folder.call))
         if machines is None:
             continue
@@ -376,9 +395,9 @@ def nfs_without_private_network(ctx: Context) -> Iterator[Finding]:
         recv = text(root)
         if recv not in model.bound_names(root):
             recv = model.configure_var_at(root) or recv  # `Config.vm...`: the receiver rule corrects it too
-        q = _quote(model)
+        q = model.quote
         line = f"{recv}.vm.network {q}private_network{q}, " + _pair(folder, "type", f"{q}dhcp{q}")
-        others = [m for m in model.machines if m not in machines and _private_networks(ctx, m)]
+        others = with_network
         fix: tuple[Edit, ...] = ()
         unfixable = None
         if folder.machine is None and others:
@@ -506,7 +525,7 @@ def nfs_winnfsd_default_options(ctx: Context) -> Iterator[Finding]:
     for folder in _nfs_folders(ctx, windows=True):
         if "mount_options" in folder.options or folder.unknown_options:
             continue
-        q = _quote(ctx.model)
+        q = ctx.model.quote
         yield Finding(
             "nfs-winnfsd-default-options",
             Severity.FAIL,
@@ -591,7 +610,7 @@ def winnfsd_unguarded(ctx: Context) -> Iterator[Finding]:
     for setting in model.winnfsd:
         if guards.guarded(model, setting.node, guards.WINNFSD_INSTALLED):
             continue
-        q = _quote(model)
+        q = model.quote
         fix = edits.wrap(model.source, model.root, setting.statement, f"if Vagrant.has_plugin?({q}{WINNFSD}{q})")
         yield Finding(
             "winnfsd-unguarded",
@@ -614,7 +633,7 @@ def winnfsd_guard_never_true(ctx: Context) -> Iterator[Finding]:
     found = syntax.captures("(unary operand: (_) @operand) @u", model.root)
     for node in found.get("u", []):
         if guards.stale_winnfsd_constant(node) and guards.has_winnfsd(node):
-            q = _quote(model)
+            q = model.quote
             yield Finding(
                 "winnfsd-guard-never-true",
                 Severity.WARN,
