@@ -1,3 +1,3 @@
-from vagrantkit.cli import main
+from vagrantkit.launch import main
 
 main()

@@ -233,7 +233,7 @@ class Vagrantfile:
         keys = [key(n) for n in nodes]
         parents: list[int] = []
         stack: list[int] = []
-        for index, (start, end, _) in enumerate(keys):
+        for index, (_start, end, _) in enumerate(keys):
             while stack and keys[stack[-1]][1] < end:
                 stack.pop()
             parents.append(stack[-1] if stack else -1)
