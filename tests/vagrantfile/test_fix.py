@@ -13,7 +13,7 @@ from tests.conftest import Cli, need
 from vagrantkit.vagrantfile import fix as fixing
 from vagrantkit.vagrantfile import lint as linting
 from vagrantkit.vagrantfile.fix import FixRefused, fix_file, fix_source
-from vagrantkit.vagrantfile.rules import RULES, Finding, Host, Rule, Severity
+from vagrantkit.vagrantfile.rules import RULES, Context, Finding, Host, Rule, Severity
 from vagrantkit.vagrantfile.source import BOM, Edit, Source
 
 MISTAKES = Path(__file__).parents[1] / "doctor" / "fixtures" / "mistakes.Vagrantfile"
@@ -85,15 +85,32 @@ def test_dry_run_prints_the_diff_and_writes_nothing(tmp_path: Path, cli_runner: 
     assert list(tmp_path.iterdir()) == [path]
 
 
-def test_fix_refuses_a_result_that_would_not_parse_and_writes_nothing(tmp_path: Path, cli_runner: Cli) -> None:
-    # A bracket left open after the block is not a mistake fix can repair; the receiver on line 2 is.
-    text = 'Vagrant.configure("2") do |config|\n  Config.vm.box = "x"\nend\nx = [1, 2\n'
+def test_fix_refuses_a_result_that_would_not_parse_and_writes_nothing(
+    tmp_path: Path, cli_runner: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unbalanced(ctx: Context) -> Iterator[Finding]:
+        # A broken rule whose edit opens a bracket it never closes: the safety net must catch it.
+        if not ctx.model.source.code.startswith(b"(["):
+            yield Finding("unbalanced", Severity.WARN, 0, 1, "x", "y", (Edit(0, 0, b"(["),))
+
+    monkeypatch.setitem(RULES, "unbalanced", Rule("unbalanced", Severity.WARN, "broken", unbalanced))
+    text = 'Vagrant.configure("2") do |config|\n  Config.vm.box = "x"\nend\n'
     path = tmp_path / "Vagrantfile"
     path.write_text(text)
     result = cli_runner("fix", "--host", "linux", str(path))
     assert result.exit_code == 1
-    assert "would not parse" in result.stderr and "nothing was written" in result.stderr
+    assert "would not parse (line 1" in result.stderr and "nothing was written" in result.stderr
     assert path.read_text() == text and list(tmp_path.iterdir()) == [path]
+
+
+def test_a_file_the_parser_could_not_read_before_is_still_fixed_and_the_warning_stays(tmp_path: Path) -> None:
+    # A bracket left open after the block: not for fix to repair; the receiver on line 2 is.
+    path = tmp_path / "Vagrantfile"
+    path.write_text('Vagrant.configure("2") do |config|\n  Config.vm.box = "x"\nend\nx = [1, 2\n')
+    result = fix_file(path, host=Host.LINUX)
+    assert result.written and [f.rule for f in result.applied] == ["receiver"]
+    assert [f.rule for f in result.remaining.findings] == ["syntax"]
+    assert path.read_text().startswith('Vagrant.configure("2") do |config|\n  config.vm.box = "x"\n')
 
 
 def test_fix_refuses_when_the_file_changes_while_it_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -449,6 +449,6 @@ def test_every_rule_has_an_id_a_severity_and_a_title() -> None:
 
 def test_a_syntax_error_is_reported_once_where_the_parser_gave_up_unless_curly_quotes_explain_it() -> None:
     (finding,) = found('Vagrant.configure("2") do |config|\n  config.vm.box = "x"\nend\nx = [1, 2\n')
-    assert (finding.rule, finding.corrected) == ("syntax", None)
+    assert (finding.rule, finding.severity, finding.corrected) == ("syntax", Severity.WARN, None)
     assert finding.line >= 4
     assert [f.rule for f in found(configure("  config.vm.box = “x”\n"))] == ["curly-quotes"]

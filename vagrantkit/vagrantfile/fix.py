@@ -3,7 +3,8 @@
 Fixes are made in passes: each pass lints the current text and makes every fix whose edits do
 not overlap one already taken; the next pass lints the result again, so several fixes in one
 statement combine (one pass removes ``udp`` from a list, the same or the next adds ``nolock``).
-The result must parse, and must not bring back a finding a pass fixed; the file is written only
+The result must parse (no place the parser gives up that the original did not have), and must
+not bring back a finding a pass fixed; the file is written only
 if it is still what was read, atomically, after a timestamped backup.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 from vagrantkit.errors import VagrantkitError
 from vagrantkit.files import backup_path, replacing, reporting_write_errors
 from vagrantkit.vagrantfile.lint import LintResult, Reported, lint
+from vagrantkit.vagrantfile.model import build
 from vagrantkit.vagrantfile.rules import Host
 from vagrantkit.vagrantfile.source import Edit, Source
 
@@ -87,7 +89,7 @@ def fix_source(
         )
     final = lint(current, host=host, select=select, ignore=ignore)
     errors = final.model.syntax_errors
-    if errors and current.code != source.code:
+    if current.code != source.code and len(errors) > len(build(source).syntax_errors):
         line = current.line_of(errors[0].start_byte)
         raise FixRefused(
             f"the fixed file would not parse (line {line}: {current.line_text(line).strip()[:80]}); nothing was written",

@@ -286,9 +286,10 @@ def _closes_a_string(model: Vagrantfile, node: Node, edit: Edit) -> bool:
     return sum(len(v) for v in after.values()) < before
 
 
-@rule("syntax", Severity.FAIL, "Ruby cannot parse the file")
+@rule("syntax", Severity.WARN, "the parser cannot read the file from here")
 def syntax_error(ctx: Context) -> Iterator[Finding]:
-    """The first place the parser gave up (a quote, a bracket or an ``end`` missing or extra); not
+    """The first place the parser gave up: a quote, a bracket or an ``end`` missing or extra, or (rarely)
+    Ruby that tree-sitter's grammar reads otherwise than Ruby does (``a <<"b"``), hence a warning; not
     reported when curly quotes, which fix can straighten, are why."""
     errors = ctx.model.syntax_errors
     if not errors or any(True for _ in curly_quotes(ctx)):
@@ -296,13 +297,13 @@ def syntax_error(ctx: Context) -> Iterator[Finding]:
     first = errors[0]
     yield Finding(
         "syntax",
-        Severity.FAIL,
+        Severity.WARN,
         first.start_byte,
-        max(first.end_byte, first.start_byte + 1),
-        "Ruby cannot parse the file from here: a quote, a bracket or an `end` is missing or extra",
-        "Vagrant stops with a syntax error, and what follows cannot be checked. `ruby -c Vagrantfile` "
-        "names the line Ruby stops at.",
-        unfixable="which token is missing is for you to say",
+        first.start_byte + 1,
+        "the parser cannot read the file from here: a quote, a bracket or an `end` missing or extra?",
+        "What follows may not be checked. `ruby -c Vagrantfile` says whether Ruby reads it (and names "
+        "the line it stops at); `vagrant validate` stops on a syntax error.",
+        unfixable="what is missing is for you to say",
     )
 
 
