@@ -7,30 +7,63 @@ Heavy imports (rich, jinja2, python-vagrant) happen inside the commands, so that
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from vagrantkit import __version__
-from vagrantkit.errors import VagrantkitError
+from vagrantkit.errors import VagrantkitError, shorten
+
+# ctx.meta key: the command being run and its arguments as given (before click parses them).
+_INVOKED = "vagrantkit.invoked"
 
 
-def _show_error(exc: VagrantkitError) -> None:
-    click.echo(f"Error: {exc.message}", err=True)
+def _shortened(message: str, args: Sequence[str]) -> str:
+    """``message`` with every long argument it quotes cut short (click quotes a bad value in full)."""
+    for arg in args:
+        for value in {arg, arg.partition("=")[2]}:
+            message = shorten(message, value)
+    return message
+
+
+def _retold(exc: click.ClickException, message: str) -> click.ClickException:
+    """The same click error with another message (click shows it, with the usage line for a usage error).
+
+    Both kinds keep their exit code: 2 for a usage error, 1 for the others.
+    """
+    if isinstance(exc, click.UsageError):
+        return click.UsageError(message, exc.ctx)
+    return click.ClickException(message)
+
+
+def _show_error(exc: VagrantkitError, args: Sequence[str]) -> None:
+    click.echo(f"Error: {_shortened(exc.message, args)}", err=True)
     if exc.hint:
-        click.echo(exc.hint, err=True)
+        click.echo(_shortened(exc.hint, args), err=True)
 
 
 class _Group(click.Group):
     """Turns vagrantkit's errors into a message and an exit code: the one place they are caught."""
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta[_INVOKED] = (command, list(rest))
+        return name, command, rest
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.ClickException as exc:  # click's own usage errors, raised while it parses the options
+            message = _shortened(exc.format_message(), ctx.meta.get(_INVOKED, (None, []))[1])
+            if message != exc.format_message():
+                raise _retold(exc, message) from None
+            raise
         except VagrantkitError as exc:
-            _show_error(exc)
+            _show_error(exc, ctx.meta.get(_INVOKED, (None, []))[1])
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)

@@ -2,6 +2,38 @@
 
 from __future__ import annotations
 
+#: A user value longer than this is cut when a message quotes it: a 10 MB option value must not
+#: become a 10 MB error message.
+SHOWN_LIMIT = 80
+
+
+def shown(value: object, limit: int = SHOWN_LIMIT) -> str:
+    """``repr(value)`` for a message, cut after ``limit`` characters: ``'xxx…' (N characters)``.
+
+    Args:
+        value: A value the user gave (an option, a line of a file).
+        limit: How much of its repr to keep.
+    """
+    try:
+        text = repr(value)
+    except RecursionError:  # a list nested thousands deep: its repr is as deep
+        return f"a {type(value).__name__} nested too deep to show"
+    if len(text) <= limit:
+        return text
+    size = len(value) if isinstance(value, str) else len(text)
+    return f"{text[:limit]}… ({size:,} characters)"
+
+
+def shorten(message: str, value: str, limit: int = SHOWN_LIMIT) -> str:
+    """``message`` with every quotation of a long ``value`` (as a repr or as it is) cut as :func:`shown` cuts it.
+
+    For messages made by others (click's), which quote a value in full.
+    """
+    if len(value) <= limit:
+        return message
+    message = message.replace(repr(value), shown(value, limit))
+    return message.replace(value, f"{value[:limit]}… ({len(value):,} characters)")
+
 
 class VagrantkitError(Exception):
     """A failure the user can act on: a message, an optional hint, an exit code.
@@ -25,7 +57,7 @@ class InvalidValue(VagrantkitError):
     exit_code = 2
 
     def __init__(self, option: str, value: object, allowed: str) -> None:
-        super().__init__(f"Invalid value for {option}: {value!r}. Allowed: {allowed}.")
+        super().__init__(f"Invalid value for {option}: {shown(value)}. Allowed: {allowed}.")
         self.option = option
         self.value = value
         self.allowed = allowed

@@ -278,3 +278,27 @@ def test_watch_switches_between_the_two_defaults_and_keeps_mount_options_of_ones
     assert cli_runner("init", str(tmp_path), *custom, "--force").exit_code == 0
     assert cli_runner("init", str(tmp_path), "--watch", "--force").exit_code == 0
     assert rendered_options() == 'mount_options: ["nolock", "actimeo=30"]', "the user's own options stay"
+
+
+HUGE = "x" * 10_000_000
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--box", HUGE], ["--memory", HUGE], ["--provider", HUGE], [f"--hostname={HUGE}"], ["--mount-option", HUGE + ";"]],
+    ids=["box", "memory (click's message)", "provider (click's message)", "--hostname=", "mount-option"],
+)
+def test_a_huge_bad_value_is_echoed_cut_short(args: list[str], tmp_path: Path, cli_runner: Cli) -> None:
+    result = cli_runner("init", str(tmp_path), *args)
+    assert result.exit_code == 2
+    assert "x" * 79 + "… (10,000,00" in result.stderr
+    assert len(result.stderr) < 2_000
+    assert files_in(tmp_path) == {}
+
+
+def test_a_huge_bad_value_in_the_answers_file_is_echoed_cut_short(tmp_path: Path, cli_runner: Cli) -> None:
+    build_file_tree(tmp_path, {"vagrantkit.toml": f'[init]\nbox = "{HUGE}"\n'})
+    result = cli_runner("init", str(tmp_path))
+    assert result.exit_code == 2
+    assert f"'{'x' * 79}… (10,000,000 characters)" in result.stderr
+    assert len(result.stderr) < 2_000

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from vagrantkit import __version__
+from vagrantkit.errors import shown
 from vagrantkit.files import FileChange, apply, plan
 from vagrantkit.render.environment import make_environment
 from vagrantkit.render.options import ANSWERS_FILE, InitOptions, dump_answers, resolve, warnings_for
@@ -55,7 +56,7 @@ def init(directory: Path, given: Mapping[str, Any], *, force: bool = False, dry_
     # On a dry run into a folder that does not exist yet, there is nothing to look at.
     if directory.is_dir() and not (directory / options.host_path).is_dir():
         warnings.append(
-            f"the host path {options.host_path!r} is not a folder on this machine (relative to {directory}); "
+            f"the host path {shown(options.host_path)} is not a folder on this machine (relative to {directory}); "
             "`vagrant up` needs it to exist."
         )
     return InitResult(directory, options, text, tuple(changes), tuple(warnings), dry_run)
