@@ -302,3 +302,36 @@ def test_a_huge_bad_value_in_the_answers_file_is_echoed_cut_short(tmp_path: Path
     assert result.exit_code == 2
     assert f"'{'x' * 79}… (10,000,000 characters)" in result.stderr
     assert len(result.stderr) < 2_000
+
+
+DEEP = 10_000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[init]\nforwards = " + "[" * DEEP + "]" * DEEP + "\n",
+        "[init]\nmemory = " + "{a = " * DEEP + "1" + "}" * DEEP + "\n",
+        "a = " + "[" * DEEP + "]" * DEEP + "\n",
+    ],
+    ids=["array", "inline tables", "outside [init]"],
+)
+def test_answers_nested_too_deep_exit_2_naming_the_file(text: str, tmp_path: Path, cli_runner: Cli) -> None:
+    build_file_tree(tmp_path, {"vagrantkit.toml": text})
+    result = cli_runner("init", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: Invalid value for {tmp_path / 'vagrantkit.toml'}: ''. Allowed: a TOML file written by vagrantkit "
+        "init (its arrays or tables nest too deep to read).\n"
+    )
+    assert files_in(tmp_path) == {"vagrantkit.toml": text.encode()}
+
+
+def test_a_value_nested_deep_but_readable_is_refused_without_a_traceback(tmp_path: Path, cli_runner: Cli) -> None:
+    # Table headers and dotted keys are read without recursion, so this file loads; its value is refused.
+    text = "[init]\nmemory." + ".".join(["a"] * DEEP) + " = 1\n"
+    build_file_tree(tmp_path, {"vagrantkit.toml": text})
+    result = cli_runner("init", str(tmp_path))
+    assert result.exit_code == 2
+    assert "memory" in result.stderr and "nested too deep to show" in result.stderr
+    assert files_in(tmp_path) == {"vagrantkit.toml": text.encode()}

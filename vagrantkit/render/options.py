@@ -254,6 +254,10 @@ def load_answers(path: Path) -> dict[str, Any]:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidValue(str(path), "", f"a TOML file written by vagrantkit init ({exc})") from exc
+    except RecursionError:  # tomllib reads arrays and inline tables recursively
+        raise InvalidValue(
+            str(path), "", "a TOML file written by vagrantkit init (its arrays or tables nest too deep to read)"
+        ) from None
     answers = document.get("init", {})
     if not isinstance(answers, dict):
         raise InvalidValue(f"{path} [init]", answers, "a table of answers")
