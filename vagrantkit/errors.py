@@ -63,5 +63,29 @@ class InvalidValue(VagrantkitError):
         self.allowed = allowed
 
 
+class InvalidAnswer(InvalidValue):
+    """A bad value saved in a file (``vagrantkit.toml``): names the file and the key, not an option.
+
+    Args:
+        path: The file.
+        key: The key in it.
+        value: The value saved there.
+        allowed: What is allowed.
+        option: The command-line option that gives the same answer (and wins over the file).
+    """
+
+    def __init__(self, path: object, key: str, value: object, allowed: str, option: str) -> None:
+        VagrantkitError.__init__(
+            self,
+            f"{path}: {key}: invalid value {shown(value)}. Allowed: {allowed}.",
+            hint=f"Correct it there, or give {option} (the command line wins over the file).",
+        )
+        self.option = option
+        self.value = value
+        self.allowed = allowed
+        self.path = path
+        self.key = key
+
+
 class CommandError(VagrantkitError):
     """An external command could not be run (missing, timed out)."""

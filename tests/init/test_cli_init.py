@@ -177,11 +177,48 @@ def test_unknown_saved_answer_exits_2_listing_the_known_ones(tmp_path: Path, cli
     assert not (tmp_path / "Vagrantfile").exists()
 
 
-def test_saved_answer_out_of_range_is_refused(tmp_path: Path, cli_runner: Cli) -> None:
+def test_saved_answer_out_of_range_is_refused_naming_the_file_and_the_key(tmp_path: Path, cli_runner: Cli) -> None:
     build_file_tree(tmp_path, {"vagrantkit.toml": "[init]\nmemory = 1\n"})
     result = cli_runner("init", str(tmp_path))
     assert result.exit_code == 2
-    assert "Invalid value for --memory: 1." in result.stderr
+    assert result.stderr == (
+        f"Error: {tmp_path / 'vagrantkit.toml'}: memory: invalid value 1. "
+        "Allowed: a whole number from 256 to 262144 (MiB).\n"
+        "Correct it there, or give --memory (the command line wins over the file).\n"
+    )
+    assert files_in(tmp_path) == {"vagrantkit.toml": b"[init]\nmemory = 1\n"}
+
+
+@pytest.mark.parametrize(
+    ("saved", "named"),
+    [
+        ('box = "a/b/c"', "box: invalid value 'a/b/c'. Allowed: a box name"),
+        (
+            'forwards = ["8000:1", "8000:2"]',
+            "forwards: invalid value '8000:2'. Allowed: each host port forwarded once.",
+        ),
+        ("forwards = [8000]", "forwards: invalid value 8000. Allowed: HOST:GUEST"),
+        ('mount_options = "nolock"', "mount_options: invalid value 'nolock'. Allowed: a list of strings."),
+        ("mount_options = []", "mount_options: invalid value ''. Allowed: at least one mount option"),
+        ('watch = "yes"', "watch: invalid value 'yes'. Allowed: true or false."),
+        ('host_path = "a\\nb"', "host_path: invalid value 'a\\nb'. Allowed: a folder path, without control"),
+    ],
+)
+def test_every_saved_answer_is_named_by_its_key(saved: str, named: str, tmp_path: Path, cli_runner: Cli) -> None:
+    build_file_tree(tmp_path, {"vagrantkit.toml": f"[init]\n{saved}\n"})
+    result = cli_runner("init", str(tmp_path))
+    assert result.exit_code == 2
+    assert f"Error: {tmp_path / 'vagrantkit.toml'}: {named}" in result.stderr
+    assert "Invalid value for --" not in result.stderr
+
+
+def test_a_bad_value_given_over_a_saved_one_is_named_by_its_option(tmp_path: Path, cli_runner: Cli) -> None:
+    build_file_tree(tmp_path, {"vagrantkit.toml": "[init]\nmemory = 1\n"})
+    result = cli_runner("init", str(tmp_path), "--memory", "100")
+    assert result.exit_code == 2
+    assert "Error: Invalid value for --memory: 100." in result.stderr
+    assert "vagrantkit.toml" not in result.stderr
+    assert cli_runner("init", str(tmp_path), "--memory", "1024", "--force").exit_code == 0, "the command line wins"
 
 
 def test_dir_that_is_a_file_is_refused(tmp_path: Path, cli_runner: Cli) -> None:
@@ -300,7 +337,7 @@ def test_a_huge_bad_value_in_the_answers_file_is_echoed_cut_short(tmp_path: Path
     build_file_tree(tmp_path, {"vagrantkit.toml": f'[init]\nbox = "{HUGE}"\n'})
     result = cli_runner("init", str(tmp_path))
     assert result.exit_code == 2
-    assert f"'{'x' * 79}… (10,000,000 characters)" in result.stderr
+    assert f"vagrantkit.toml: box: invalid value '{'x' * 79}… (10,000,000 characters)" in result.stderr
     assert len(result.stderr) < 2_000
 
 

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from vagrantkit.errors import InvalidValue, VagrantkitError
+from vagrantkit.errors import InvalidAnswer, InvalidValue, VagrantkitError
 
 ANSWERS_FILE = "vagrantkit.toml"
 
@@ -75,6 +75,23 @@ class InitOptions:
 
 
 # --- validation -------------------------------------------------------------------------
+
+#: The command-line option of each answer: validation names a bad value by it.
+OPTION_OF = {
+    "box": "--box",
+    "provider": "--provider",
+    "memory": "--memory",
+    "cpus": "--cpus",
+    "hostname": "--hostname",
+    "host_path": "--host-path",
+    "guest_path": "--guest-path",
+    "forwards": "--forward",
+    "mount_options": "--mount-option",
+    "nfs_version": "--nfs-version",
+    "require_plugins": "--require-plugins",
+    "watch": "--watch",
+}
+_KEY_OF = {option: key for key, option in OPTION_OF.items()}
 
 
 def _text(option: str, value: object) -> str:
@@ -162,9 +179,9 @@ def validate(options: InitOptions) -> InitOptions:
             raise InvalidValue("--forward", str(f), "each host port forwarded once")
         seen.add(f.host)
     if not isinstance(options.require_plugins, bool):
-        raise InvalidValue("require_plugins", options.require_plugins, "true or false")
+        raise InvalidValue("--require-plugins", options.require_plugins, "true or false")
     if not isinstance(options.watch, bool):
-        raise InvalidValue("watch", options.watch, "true or false")
+        raise InvalidValue("--watch", options.watch, "true or false")
     return replace(
         options,
         memory=_int("--memory", options.memory, *MEMORY_RANGE, " (MiB)"),
@@ -267,7 +284,7 @@ def load_answers(path: Path) -> dict[str, Any]:
     for key in ("forwards", "mount_options"):
         if key in answers:
             if not isinstance(answers[key], list):
-                raise InvalidValue(f"{path} [init] {key}", answers[key], "a list of strings")
+                raise InvalidAnswer(path, key, answers[key], "a list of strings", OPTION_OF[key])
             answers[key] = tuple(answers[key])
     return answers
 
@@ -287,12 +304,20 @@ def resolve(directory: Path, given: Mapping[str, Any]) -> InitOptions:
         raise VagrantkitError(f"{directory} is not a folder", hint="Give the project folder as DIR.")
     answers_path = directory / ANSWERS_FILE
     merged: dict[str, Any] = {"hostname": default_hostname(directory)}
-    if answers_path.is_file():
-        merged.update(load_answers(answers_path))
+    saved = load_answers(answers_path) if answers_path.is_file() else {}
+    merged.update(saved)
     merged.update({k: v for k, v in given.items() if v is not None})
     # --watch / --no-watch switch between the two defaults; mount options of the user's own stay.
     defaults = (DEFAULT_MOUNT_OPTIONS, WATCH_MOUNT_OPTIONS)
     switch = given.get("watch") is not None and given.get("mount_options") is None
     if switch and tuple(merged.get("mount_options", DEFAULT_MOUNT_OPTIONS)) in defaults:
         merged["mount_options"] = WATCH_MOUNT_OPTIONS if given["watch"] else DEFAULT_MOUNT_OPTIONS
-    return validate(InitOptions(**merged))
+        saved.pop("mount_options", None)  # a default now, whatever the file said
+    from_file = {k for k in saved if given.get(k) is None}
+    try:
+        return validate(InitOptions(**merged))
+    except InvalidValue as exc:
+        key = _KEY_OF.get(exc.option)
+        if key not in from_file:
+            raise  # given on the command line: the option is the right name
+        raise InvalidAnswer(answers_path, key, exc.value, exc.allowed, exc.option) from None
