@@ -135,6 +135,8 @@ def init(directory: Path, no_forwards: bool, dry_run: bool, force: bool, as_json
     """
     from vagrantkit.render.init import init as run_init
 
+    if no_forwards and given["forwards"]:
+        raise click.UsageError("--forward and --no-forwards exclude each other: give one of them.")
     if no_forwards:
         given["forwards"] = ()
     else:

@@ -372,3 +372,11 @@ def test_a_value_nested_deep_but_readable_is_refused_without_a_traceback(tmp_pat
     assert result.exit_code == 2
     assert "memory" in result.stderr and "nested too deep to show" in result.stderr
     assert files_in(tmp_path) == {"vagrantkit.toml": text.encode()}
+
+
+@pytest.mark.parametrize("args", [["--forward", "8080:80", "--no-forwards"], ["--no-forwards", "--forward", "8080:80"]])
+def test_forward_with_no_forwards_is_refused_naming_both(args: list[str], tmp_path: Path, cli_runner: Cli) -> None:
+    result = cli_runner("init", str(tmp_path), *args)
+    assert result.exit_code == 2
+    assert "Error: --forward and --no-forwards exclude each other: give one of them." in result.stderr
+    assert files_in(tmp_path) == {}
