@@ -126,7 +126,9 @@ def cli() -> None:
     help="Have Vagrant install vagrant-winnfsd on Windows hosts.",
 )
 @click.option("--dry-run", is_flag=True, help="Print the Vagrantfile to stdout; write nothing.")
-@click.option("--force", is_flag=True, help="Replace files that differ (a timestamped backup is kept).")
+@click.option(
+    "--force", is_flag=True, help="Replace files that differ (a timestamped backup is kept); allow a UDP mount option."
+)
 @_json_flag
 def init(directory: Path, no_forwards: bool, dry_run: bool, force: bool, as_json: bool, **given: Any) -> None:
     """Render DIR/Vagrantfile: a private DHCP network and a tuned NFS synced folder.

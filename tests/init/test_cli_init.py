@@ -380,3 +380,35 @@ def test_forward_with_no_forwards_is_refused_naming_both(args: list[str], tmp_pa
     assert result.exit_code == 2
     assert "Error: --forward and --no-forwards exclude each other: give one of them." in result.stderr
     assert files_in(tmp_path) == {}
+
+
+UDP = ["udp", "udp6", "proto=udp", "proto=udp6"]
+
+
+@pytest.mark.parametrize("option", UDP)
+def test_a_udp_mount_option_is_refused_saying_why(option: str, tmp_path: Path, cli_runner: Cli) -> None:
+    result = cli_runner("init", str(tmp_path), "--mount-option", "nolock", "--mount-option", option)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: Invalid value for --mount-option: {option!r}. Allowed: options over TCP, since guests with "
+        "nfs-utils >= 2.1.2 (Ubuntu 22.04+, Debian 12) refuse NFS over UDP (--force renders it anyway).\n"
+    )
+    assert files_in(tmp_path) == {}
+
+
+@pytest.mark.parametrize("option", UDP)
+def test_a_udp_mount_option_is_rendered_with_force_and_doctor_fails_it(
+    option: str, tmp_path: Path, cli_runner: Cli
+) -> None:
+    from vagrantkit.doctor.lint import lint
+    from vagrantkit.doctor.model import Status
+
+    result = cli_runner("init", str(tmp_path), "--mount-option", "nolock", "--mount-option", option, "--force")
+    assert result.exit_code == 0
+    assert f"warning: {option!r} in mount options: guests with nfs-utils >= 2.1.2" in result.stderr
+    text = (tmp_path / "Vagrantfile").read_text()
+    assert f'mount_options: ["nolock", "{option}"]' in text
+    assert [(f.rule, f.status) for f in lint(text, windows_host=False)] == [("nfs-udp", Status.FAIL)]
+    again = cli_runner("init", str(tmp_path))  # saved in vagrantkit.toml: refused again without --force
+    assert again.exit_code == 2
+    assert f"Error: {tmp_path / 'vagrantkit.toml'}: mount_options: invalid value {option!r}." in again.stderr

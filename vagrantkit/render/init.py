@@ -40,14 +40,14 @@ def init(directory: Path, given: Mapping[str, Any], *, force: bool = False, dry_
     Args:
         directory: The project folder; created if missing (not on a dry run).
         given: Options from the command line (``None`` = not given), see :func:`resolve`.
-        force: Replace files that differ, keeping a timestamped backup of each.
+        force: Replace files that differ, keeping a timestamped backup of each; accept a UDP mount option.
         dry_run: Decide everything, write nothing.
 
     Raises:
         InvalidValue: A bad answer (exit code 2); nothing is written.
         VagrantkitError: A file would be overwritten without ``force``; nothing is written.
     """
-    options = resolve(directory, given)
+    options = resolve(directory, given, allow_udp=force)
     text = render_vagrantfile(options)
     changes = [plan(directory / "Vagrantfile", text), plan(directory / ANSWERS_FILE, dump_answers(options))]
     warnings = warnings_for(options)

@@ -133,8 +133,12 @@ def parse_forward(text: object) -> Forward:
     return Forward(host, guest)
 
 
-def validate(options: InitOptions) -> InitOptions:
+def validate(options: InitOptions, *, allow_udp: bool = False) -> InitOptions:
     """Check every answer; the first bad one raises :class:`InvalidValue` (exit code 2).
+
+    Args:
+        options: The answers.
+        allow_udp: Accept a mount option that asks for UDP (``init --force``); doctor FAILs such a file.
 
     Returns:
         The same options, normalised (e.g. numbers given as text become ints).
@@ -171,6 +175,11 @@ def validate(options: InitOptions) -> InitOptions:
                 opt,
                 "one option per --mount-option, made of letters, digits and . _ = : / + @ - (e.g. actimeo=1)",
             )
+    udp = [o for o in mount_options if o in UDP_OPTIONS]
+    if udp and not allow_udp:
+        raise InvalidValue(
+            "--mount-option", udp[0], f"options over TCP, since {UDP_REFUSED} (--force renders it anyway)"
+        )
     nfs_version = _int("--nfs-version", options.nfs_version, 3, 4)
     forwards = tuple(f if isinstance(f, Forward) else parse_forward(f) for f in options.forwards)
     seen: set[int] = set()
@@ -192,9 +201,9 @@ def validate(options: InitOptions) -> InitOptions:
     )
 
 
-#: Why NFS must go over TCP; said the same way by init's warning and doctor's findings.
+#: Why NFS must go over TCP; said the same way by init's refusal and warning and doctor's findings.
 UDP_REFUSED = "guests with nfs-utils >= 2.1.2 (Ubuntu 22.04+, Debian 12) refuse NFS over UDP"
-UDP_OPTIONS = ("udp", "proto=udp")  # the mount options that ask for it
+UDP_OPTIONS = ("udp", "udp6", "proto=udp", "proto=udp6")  # the mount options that ask for it (nfs(5))
 
 
 def warnings_for(options: InitOptions) -> list[str]:
@@ -205,8 +214,8 @@ def warnings_for(options: InitOptions) -> list[str]:
             "mount options without 'nolock': WinNFSd (Windows hosts) has no lock manager, "
             "so file locks in the guest will hang."
         )
-    if any(o in UDP_OPTIONS for o in options.mount_options):
-        found.append(f"'udp' in mount options: {UDP_REFUSED}.")
+    for option in (o for o in options.mount_options if o in UDP_OPTIONS):
+        found.append(f"{option!r} in mount options: {UDP_REFUSED}.")
     if any(o.startswith(("vers=", "nfsvers=")) for o in options.mount_options):
         found.append("set the NFS version with --nfs-version, not a 'vers=' mount option.")
     if options.nfs_version == 4:
@@ -289,12 +298,13 @@ def load_answers(path: Path) -> dict[str, Any]:
     return answers
 
 
-def resolve(directory: Path, given: Mapping[str, Any]) -> InitOptions:
+def resolve(directory: Path, given: Mapping[str, Any], *, allow_udp: bool = False) -> InitOptions:
     """Merge the answers: command line first, then the saved ``vagrantkit.toml``, then defaults.
 
     Args:
         directory: The project folder (where the Vagrantfile goes).
         given: Options from the command line; ``None`` means "not given".
+        allow_udp: See :func:`validate`.
 
     Raises:
         InvalidValue: A given or saved value is not allowed.
@@ -315,7 +325,7 @@ def resolve(directory: Path, given: Mapping[str, Any]) -> InitOptions:
         saved.pop("mount_options", None)  # a default now, whatever the file said
     from_file = {k for k in saved if given.get(k) is None}
     try:
-        return validate(InitOptions(**merged))
+        return validate(InitOptions(**merged), allow_udp=allow_udp)
     except InvalidValue as exc:
         key = _KEY_OF.get(exc.option)
         if key not in from_file:
