@@ -412,3 +412,33 @@ def test_a_udp_mount_option_is_rendered_with_force_and_doctor_fails_it(
     again = cli_runner("init", str(tmp_path))  # saved in vagrantkit.toml: refused again without --force
     assert again.exit_code == 2
     assert f"Error: {tmp_path / 'vagrantkit.toml'}: mount_options: invalid value {option!r}." in again.stderr
+
+
+def option_comments(text: str) -> list[str]:
+    """The option column of the comment block over the synced folder (`#   name  note`)."""
+    block = text.split("# The project over NFS", 1)[1].split("config.vm.synced_folder", 1)[0]
+    return [line.split()[1] for line in block.splitlines() if line.startswith("  #   ") and line[6] != " "]
+
+
+@pytest.mark.parametrize(
+    ("args", "commented"),
+    [
+        ([], ["nfs_udp:", "nolock", "actimeo=1"]),
+        (["--mount-option", "actimeo=1"], ["nfs_udp:", "actimeo=1"]),
+        (["--mount-option", "nolock"], ["nfs_udp:", "nolock"]),
+        (["--watch"], ["nfs_udp:", "nolock", "actimeo=60", "nocto", "vagrantkit"]),
+        (
+            ["--watch", "--mount-option", "nolock", "--mount-option", "actimeo=5"],
+            ["nfs_udp:", "nolock", "actimeo=5", "vagrantkit"],
+        ),
+        (["--mount-option", "noac", "--mount-option", "hard"], ["nfs_udp:", "noac", "the"]),
+    ],
+)
+def test_the_comments_tell_of_the_mount_options_rendered_and_no_others(
+    args: list[str], commented: list[str], tmp_path: Path, cli_runner: Cli
+) -> None:
+    assert cli_runner("init", str(tmp_path), *args).exit_code == 0
+    text = (tmp_path / "Vagrantfile").read_text()
+    assert option_comments(text) == commented
+    if "--watch" in args and "actimeo=5" in args:
+        assert "# A host edit stays unseen for up to 5 s, unless `vagrantkit watch` runs" in text

@@ -32,6 +32,8 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["--nfs-version", "4", "--mount-option", "rsize=65536", "--mount-option", "actimeo=2", "--no-forwards"],
         [],
     ),
+    # --watch with options of one's own: the comments tell of those options and of a 30 s cache.
+    "watch-own-options": (["--watch", "--mount-option", "actimeo=30", "--mount-option", "noatime"], []),
 }
 
 

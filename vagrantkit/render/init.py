@@ -10,6 +10,7 @@ from typing import Any
 from vagrantkit import __version__
 from vagrantkit.errors import shown
 from vagrantkit.files import FileChange, apply, plan
+from vagrantkit.render.comments import cache_words, mount_option_notes
 from vagrantkit.render.environment import make_environment
 from vagrantkit.render.options import ANSWERS_FILE, InitOptions, dump_answers, resolve, warnings_for
 
@@ -31,7 +32,8 @@ class InitResult:
 def render_vagrantfile(options: InitOptions) -> str:
     """Render the Vagrantfile text for validated ``options``."""
     template = make_environment().get_template(TEMPLATE)
-    return template.render(o=options, version=__version__)
+    notes = mount_option_notes(options.mount_options)
+    return template.render(o=options, version=__version__, mount_notes=notes, cache=cache_words(options.mount_options))
 
 
 def init(directory: Path, given: Mapping[str, Any], *, force: bool = False, dry_run: bool = False) -> InitResult:
