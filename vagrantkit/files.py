@@ -32,7 +32,13 @@ class FileChange:
 
 
 def plan(path: Path, content: str) -> FileChange:
-    """Compare ``content`` with what is at ``path`` now."""
+    """Compare ``content`` with what is at ``path`` now.
+
+    A symlink is a file that exists, whether it points anywhere or not: one that dangles (or
+    loops) has nothing to compare, so writing there overwrites it.
+    """
+    if path.is_symlink() and not path.exists():
+        return FileChange(path, content, Action.OVERWRITE)
     if not path.exists():
         return FileChange(path, content, Action.CREATE)
     if path.is_dir():
@@ -49,7 +55,7 @@ def backup_path(path: Path) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     candidate = path.with_name(f"{path.name}.{stamp}.bak")
     n = 1
-    while candidate.exists():
+    while candidate.exists() or candidate.is_symlink():
         candidate = path.with_name(f"{path.name}.{stamp}-{n}.bak")
         n += 1
     return candidate
@@ -135,7 +141,8 @@ def apply(changes: list[FileChange], *, force: bool) -> list[FileChange]:
             change.path.parent.mkdir(parents=True, exist_ok=True)
             if change.action is Action.OVERWRITE:
                 backup = backup_path(change.path)
-                shutil.copy2(change.path, backup)
+                # A symlink is kept as the link it was (where it pointed), not as a copy of its target.
+                shutil.copy2(change.path, backup, follow_symlinks=False)
             atomic_write(change.path, change.content)
         done.append(FileChange(change.path, change.content, change.action, backup))
     return done

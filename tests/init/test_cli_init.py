@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -442,3 +444,48 @@ def test_the_comments_tell_of_the_mount_options_rendered_and_no_others(
     assert option_comments(text) == commented
     if "--watch" in args and "actimeo=5" in args:
         assert "# A host edit stays unseen for up to 5 s, unless `vagrantkit watch` runs" in text
+
+
+@pytest.mark.parametrize("target", ["missing", "own file"])
+def test_a_vagrantfile_symlink_is_not_replaced_without_force(target: str, tmp_path: Path, cli_runner: Cli) -> None:
+    build_file_tree(tmp_path, {"elsewhere/Vagrantfile": "# mine\n"})
+    pointed = tmp_path / "elsewhere" / ("nothing" if target == "missing" else "Vagrantfile")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Vagrantfile").symlink_to(pointed)
+    result = cli_runner("init", str(project))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: Vagrantfile already exists in {project} and differs")
+    assert [p.name for p in project.iterdir()] == ["Vagrantfile"]
+    assert os.readlink(project / "Vagrantfile") == str(pointed)
+
+
+@pytest.mark.parametrize("target", ["missing", "own file"])
+def test_force_over_a_vagrantfile_symlink_keeps_the_link_as_its_backup(
+    target: str, tmp_path: Path, cli_runner: Cli
+) -> None:
+    build_file_tree(tmp_path, {"elsewhere/Vagrantfile": "# mine\n"})
+    pointed = tmp_path / "elsewhere" / ("nothing" if target == "missing" else "Vagrantfile")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Vagrantfile").symlink_to(pointed)
+    result = cli_runner("init", str(project), "--force")
+    assert result.exit_code == 0
+    (backup,) = project.glob("Vagrantfile.*.bak")
+    assert backup.is_symlink() and os.readlink(backup) == str(pointed)
+    assert f"overwrite  {project / 'Vagrantfile'} (backup: {backup.name})" in result.stderr
+    assert not (project / "Vagrantfile").is_symlink()
+    assert "private_network" in (project / "Vagrantfile").read_text()
+    assert (tmp_path / "elsewhere" / "Vagrantfile").read_text() == "# mine\n", "the link's target is left alone"
+
+
+def test_a_symlink_to_the_same_text_is_identical(tmp_path: Path, cli_runner: Cli) -> None:
+    cli_runner("init", str(tmp_path / "first"))
+    project = tmp_path / "second"
+    project.mkdir()
+    (project / "Vagrantfile").symlink_to(tmp_path / "first" / "Vagrantfile")
+    shutil.copy(tmp_path / "first" / "vagrantkit.toml", project)
+    result = cli_runner("init", str(project), "--hostname", "first")
+    assert result.exit_code == 0
+    assert result.stderr.split()[:2] == ["identical", str(project / "Vagrantfile")]
+    assert (project / "Vagrantfile").is_symlink()
