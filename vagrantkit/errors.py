@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 #: A user value longer than this is cut when a message quotes it: a 10 MB option value must not
-#: become a 10 MB error message.
-SHOWN_LIMIT = 80
+#: become a 10 MB error message. Long enough for a deep path (a pytest tmp_path file is ~110).
+SHOWN_LIMIT = 200
 
 
 def shown(value: object, limit: int = SHOWN_LIMIT) -> str:
-    """``repr(value)`` for a message, cut after ``limit`` characters: ``'xxx…' (N characters)``.
+    """``repr(value)`` for a message, cut after ``limit`` characters: ``'xxx… (N characters)``.
 
     Args:
         value: A value the user gave (an option, a line of a file).

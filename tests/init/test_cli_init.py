@@ -330,7 +330,7 @@ HUGE = "x" * 10_000_000
 def test_a_huge_bad_value_is_echoed_cut_short(args: list[str], tmp_path: Path, cli_runner: Cli) -> None:
     result = cli_runner("init", str(tmp_path), *args)
     assert result.exit_code == 2
-    assert "x" * 79 + "… (10,000,00" in result.stderr
+    assert "x" * 199 + "… (10,000,00" in result.stderr
     assert len(result.stderr) < 2_000
     assert files_in(tmp_path) == {}
 
@@ -339,7 +339,7 @@ def test_a_huge_bad_value_in_the_answers_file_is_echoed_cut_short(tmp_path: Path
     build_file_tree(tmp_path, {"vagrantkit.toml": f'[init]\nbox = "{HUGE}"\n'})
     result = cli_runner("init", str(tmp_path))
     assert result.exit_code == 2
-    assert f"vagrantkit.toml: box: invalid value '{'x' * 79}… (10,000,000 characters)" in result.stderr
+    assert f"vagrantkit.toml: box: invalid value '{'x' * 199}… (10,000,000 characters)" in result.stderr
     assert len(result.stderr) < 2_000
 
 
