@@ -183,7 +183,7 @@ def init(directory: Path, no_forwards: bool, dry_run: bool, force: bool, as_json
     "--django",
     "django_path",
     type=click.Path(file_okay=False, path_type=Path),
-    help="The Django project to check.  [default: the project folder when it holds manage.py]",
+    help="The Django project to check.  [default: the current folder, else the project folder, holding manage.py]",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show details (and the traceback of a check that broke).")
 @_json_flag

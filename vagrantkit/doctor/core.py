@@ -151,7 +151,8 @@ def run_doctor(
         host: The host-facts object (default: this machine).
         cwd: Where to start looking for the Vagrantfile (default: the current folder).
         vagrantfile: Lint this file instead of looking for one.
-        django: The Django project to check (default: the project folder when it holds manage.py).
+        django: The Django project to check (default: the current folder when it holds manage.py, else
+            the project folder when it does).
         only: Check ids or categories to run (default: all).
         verbose: Keep tracebacks of crashed checks in their details.
         adapter: The Vagrant adapter (default: one over ``host``'s subprocess seam).
@@ -172,8 +173,10 @@ def run_doctor(
         if not django.is_dir():
             raise InvalidValue("--django", str(django), "the folder of a Django project (the one holding manage.py)")
         django = django.absolute()
-    elif (project / "manage.py").is_file():
-        django = project
+    else:
+        # A Django project often sits below the Vagrantfile's folder (./site/manage.py): the
+        # folder doctor runs in comes first, then the project folder.
+        django = next((f for f in (start.absolute(), project) if (f / "manage.py").is_file()), None)
     checks = select_checks(load_checks(), only)
     ctx = DoctorContext(host, project, vagrantfile, django, verbose=verbose, adapter=adapter)
     with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="doctor") as pool:
