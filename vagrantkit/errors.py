@@ -24,6 +24,11 @@ def shown(value: object, limit: int = SHOWN_LIMIT) -> str:
     return f"{text[:limit]}… ({size:,} characters)"
 
 
+def cut(text: str, limit: int = SHOWN_LIMIT) -> str:
+    """``text`` as it is, or its first ``limit`` characters and ``… (N characters)``."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
 def shorten(message: str, value: str, limit: int = SHOWN_LIMIT) -> str:
     """``message`` with every quotation of a long ``value`` (as a repr or as it is) cut as :func:`shown` cuts it.
 
@@ -31,8 +36,7 @@ def shorten(message: str, value: str, limit: int = SHOWN_LIMIT) -> str:
     """
     if len(value) <= limit:
         return message
-    message = message.replace(repr(value), shown(value, limit))
-    return message.replace(value, f"{value[:limit]}… ({len(value):,} characters)")
+    return message.replace(repr(value), shown(value, limit)).replace(value, cut(value, limit))
 
 
 class VagrantkitError(Exception):
@@ -85,6 +89,24 @@ class InvalidAnswer(InvalidValue):
         self.allowed = allowed
         self.path = path
         self.key = key
+
+
+class InvalidEnvironment(VagrantkitError):
+    """An environment variable that points at nothing: ``VAGRANT_CWD=/nope: no such folder``. Exit code 2.
+
+    Args:
+        name: The variable.
+        value: Its value.
+        problem: What is wrong with it.
+        hint: What to do.
+    """
+
+    exit_code = 2
+
+    def __init__(self, name: str, value: str, problem: str, hint: str | None = None) -> None:
+        super().__init__(f"{name}={cut(value)}: {problem}", hint)
+        self.name = name
+        self.value = value
 
 
 class CommandError(VagrantkitError):
