@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,8 +17,10 @@ import click
 from vagrantkit import __version__
 from vagrantkit.errors import VagrantkitError, shorten
 
-# ctx.meta key: the command being run and its arguments as given (before click parses them).
+# ctx.meta keys: the command being run and its arguments as given (before click parses them);
+# set once the command has put out its own JSON document (its result), which an error must not replace.
 _INVOKED = "vagrantkit.invoked"
+_JSON_DONE = "vagrantkit.json_done"
 
 
 def _shortened(message: str, args: Sequence[str]) -> str:
@@ -44,8 +47,68 @@ def _show_error(exc: VagrantkitError, args: Sequence[str]) -> None:
         click.echo(_shortened(exc.hint, args), err=True)
 
 
+def _json_target(command: click.Command, args: Sequence[str]) -> str | None:
+    """Where ``args`` ask ``command`` to put its JSON: ``-`` (stdout) for the flag, else bench's FILE.
+
+    Read from the arguments as given, since click's parsing of them may be what failed: each
+    option that takes a value skips that value, so ``--box --json`` asks for no JSON.
+    """
+    takes_value = {
+        name: not (param.is_flag or param.count)
+        for param in command.params
+        if isinstance(param, click.Option)
+        for name in (*param.opts, *param.secondary_opts)
+    }
+    if "--json" not in takes_value:
+        return None
+    target = None
+    rest = iter(args)
+    for arg in rest:
+        if arg == "--":
+            break
+        name, eq, value = arg.partition("=")
+        if name == "--json":
+            target = (value if eq else next(rest, None)) if takes_value[name] else "-"
+        elif not eq and takes_value.get(arg):
+            next(rest, None)
+    return target
+
+
+def _json_error(ctx: click.Context, messages: Sequence[str], exit_code: int) -> None:
+    """With ``--json``, the envelope of a failed command: ``"status": "error"``, ``data`` null, ``errors`` why.
+
+    The message still goes to stderr as without ``--json``; this is what a script reads on stdout
+    (or in bench's ``--json FILE``). Nothing when the command already put out its own document.
+    """
+    command, args = ctx.meta.get(_INVOKED, (None, ()))
+    target = None if command is None or ctx.meta.get(_JSON_DONE) else _json_target(command, args)
+    if target is None:
+        return
+    from vagrantkit.result import dumps, envelope
+
+    text = dumps(envelope(command.name or "", "error", exit_code, None, messages))
+    if target == "-":
+        click.echo(text, nl=False)
+        return
+    from vagrantkit.files import atomic_write
+
+    with suppress(OSError):  # the error itself is what the user must see (a missing folder, a full disk)
+        atomic_write(Path(target), text)
+
+
+def _args(ctx: click.Context) -> list[str]:
+    """The running command's arguments as given (none before a command is known)."""
+    return list(ctx.meta.get(_INVOKED, (None, []))[1])
+
+
+def _json_done() -> None:
+    """Tell the group that the running command has put out its JSON document: an error after it keeps it."""
+    click.get_current_context().meta[_JSON_DONE] = True
+
+
 class _Group(click.Group):
-    """Turns vagrantkit's errors into a message and an exit code: the one place they are caught."""
+    """Turns vagrantkit's errors into a message, an exit code and (with ``--json``) an envelope:
+    the one place they are caught."""
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -58,15 +121,18 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except click.ClickException as exc:  # click's own usage errors, raised while it parses the options
-            message = _shortened(exc.format_message(), ctx.meta.get(_INVOKED, (None, []))[1])
+            message = _shortened(exc.format_message(), _args(ctx))
+            _json_error(ctx, [message], exc.exit_code)
             if message != exc.format_message():
                 raise _retold(exc, message) from None
             raise
         except VagrantkitError as exc:
-            _show_error(exc, ctx.meta.get(_INVOKED, (None, []))[1])
+            _show_error(exc, _args(ctx))
+            _json_error(ctx, [_shortened(m, _args(ctx)) for m in (exc.message, exc.hint) if m], exc.exit_code)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
+            _json_error(ctx, ["Interrupted."], 130)
             ctx.exit(130)
 
 
@@ -308,20 +374,15 @@ def bench(
     if plot_file is not None:
         report.check_plot_path(plot_file)
     err = Console(stderr=True)
-    try:
-        if from_file is not None:
-            check_from_alone(given)
-            result = core.analyze_file(from_file, baseline=given["baseline"])
-        else:
-            options = BenchOptions(project=Path.cwd(), **given)
-            with report.ProgressDisplay(err) as progress:
-                result = core.run_bench(
-                    options, progress=progress, notify=lambda text: err.print(text, highlight=False)
-                )
-    except VagrantkitError as exc:
-        if json_file is not None:  # the envelope, with the error, wherever the JSON was asked for
-            report.write_error_json(json_file, exc)
-        raise
+    # A failure before there is a result: the group writes the error envelope wherever --json asked.
+    if from_file is not None:
+        check_from_alone(given)
+        result = core.analyze_file(from_file, baseline=given["baseline"])
+    else:
+        options = BenchOptions(project=Path.cwd(), **given)
+        with report.ProgressDisplay(err) as progress:
+            result = core.run_bench(options, progress=progress, notify=lambda text: err.print(text, highlight=False))
+    _json_done()  # from here on --json gets the result, also when writing another output fails
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     for error in result.errors:
