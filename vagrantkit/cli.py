@@ -7,33 +7,132 @@ Heavy imports (rich, jinja2, python-vagrant) happen inside the commands, so that
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from vagrantkit import __version__
-from vagrantkit.errors import VagrantkitError
+from vagrantkit.errors import VagrantkitError, shorten
+
+# ctx.meta keys: the command being run and its arguments as given (before click parses them);
+# set once the command has put out its own JSON document (its result), which an error must not replace.
+_INVOKED = "vagrantkit.invoked"
+_JSON_DONE = "vagrantkit.json_done"
 
 
-def _show_error(exc: VagrantkitError) -> None:
-    click.echo(f"Error: {exc.message}", err=True)
+def _shortened(message: str, args: Sequence[str]) -> str:
+    """``message`` with every long argument it quotes cut short (click quotes a bad value in full)."""
+    for arg in args:
+        for value in {arg, arg.partition("=")[2]}:
+            message = shorten(message, value)
+    return message
+
+
+def _retold(exc: click.ClickException, message: str) -> click.ClickException:
+    """The same click error with another message (click shows it, with the usage line for a usage error).
+
+    Both kinds keep their exit code: 2 for a usage error, 1 for the others.
+    """
+    if isinstance(exc, click.UsageError):
+        return click.UsageError(message, exc.ctx)
+    return click.ClickException(message)
+
+
+def _show_error(exc: VagrantkitError, args: Sequence[str]) -> None:
+    click.echo(f"Error: {_shortened(exc.message, args)}", err=True)
     if exc.hint:
-        click.echo(exc.hint, err=True)
+        click.echo(_shortened(exc.hint, args), err=True)
+
+
+def _json_target(command: click.Command, args: Sequence[str]) -> str | None:
+    """Where ``args`` ask ``command`` to put its JSON: ``-`` (stdout) for the flag, else bench's FILE.
+
+    Read from the arguments as given, since click's parsing of them may be what failed: each
+    option that takes a value skips that value, so ``--box --json`` asks for no JSON.
+    """
+    takes_value = {
+        name: not (param.is_flag or param.count)
+        for param in command.params
+        if isinstance(param, click.Option)
+        for name in (*param.opts, *param.secondary_opts)
+    }
+    if "--json" not in takes_value:
+        return None
+    target = None
+    rest = iter(args)
+    for arg in rest:
+        if arg == "--":
+            break
+        name, eq, value = arg.partition("=")
+        if name == "--json":
+            target = (value if eq else next(rest, None)) if takes_value[name] else "-"
+        elif not eq and takes_value.get(arg):
+            next(rest, None)
+    return target
+
+
+def _json_error(ctx: click.Context, messages: Sequence[str], exit_code: int) -> None:
+    """With ``--json``, the envelope of a failed command: ``"status": "error"``, ``data`` null, ``errors`` why.
+
+    The message still goes to stderr as without ``--json``; this is what a script reads on stdout
+    (or in bench's ``--json FILE``). Nothing when the command already put out its own document.
+    """
+    command, args = ctx.meta.get(_INVOKED, (None, ()))
+    target = None if command is None or ctx.meta.get(_JSON_DONE) else _json_target(command, args)
+    if target is None:
+        return
+    from vagrantkit.result import dumps, envelope
+
+    text = dumps(envelope(command.name or "", "error", exit_code, None, messages))
+    if target == "-":
+        click.echo(text, nl=False)
+        return
+    from vagrantkit.files import atomic_write
+
+    with suppress(OSError):  # the error itself is what the user must see (a missing folder, a full disk)
+        atomic_write(Path(target), text)
+
+
+def _args(ctx: click.Context) -> list[str]:
+    """The running command's arguments as given (none before a command is known)."""
+    return list(ctx.meta.get(_INVOKED, (None, []))[1])
+
+
+def _json_done() -> None:
+    """Tell the group that the running command has put out its JSON document: an error after it keeps it."""
+    click.get_current_context().meta[_JSON_DONE] = True
 
 
 class _Group(click.Group):
-    """Turns vagrantkit's errors into a message and an exit code: the one place they are caught."""
+    """Turns vagrantkit's errors into a message, an exit code and (with ``--json``) an envelope:
+    the one place they are caught."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta[_INVOKED] = (command, list(rest))
+        return name, command, rest
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.ClickException as exc:  # click's own usage errors, raised while it parses the options
+            message = _shortened(exc.format_message(), _args(ctx))
+            _json_error(ctx, [message], exc.exit_code)
+            if message != exc.format_message():
+                raise _retold(exc, message) from None
+            raise
         except VagrantkitError as exc:
-            _show_error(exc)
+            _show_error(exc, _args(ctx))
+            _json_error(ctx, [_shortened(m, _args(ctx)) for m in (exc.message, exc.hint) if m], exc.exit_code)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
+            _json_error(ctx, ["Interrupted."], 130)
             ctx.exit(130)
 
 
@@ -93,7 +192,9 @@ def cli() -> None:
     help="Have Vagrant install vagrant-winnfsd on Windows hosts.",
 )
 @click.option("--dry-run", is_flag=True, help="Print the Vagrantfile to stdout; write nothing.")
-@click.option("--force", is_flag=True, help="Replace files that differ (a timestamped backup is kept).")
+@click.option(
+    "--force", is_flag=True, help="Replace files that differ (a timestamped backup is kept); allow a UDP mount option."
+)
 @_json_flag
 def init(directory: Path, no_forwards: bool, dry_run: bool, force: bool, as_json: bool, **given: Any) -> None:
     """Render DIR/Vagrantfile: a private DHCP network and a tuned NFS synced folder.
@@ -102,6 +203,8 @@ def init(directory: Path, no_forwards: bool, dry_run: bool, force: bool, as_json
     """
     from vagrantkit.render.init import init as run_init
 
+    if no_forwards and given["forwards"]:
+        raise click.UsageError("--forward and --no-forwards exclude each other: give one of them.")
     if no_forwards:
         given["forwards"] = ()
     else:
@@ -146,7 +249,7 @@ def init(directory: Path, no_forwards: bool, dry_run: bool, force: bool, as_json
     "--django",
     "django_path",
     type=click.Path(file_okay=False, path_type=Path),
-    help="The Django project to check.  [default: the project folder when it holds manage.py]",
+    help="The Django project to check.  [default: the current folder, else the project folder, holding manage.py]",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Show details (and the traceback of a check that broke).")
 @_json_flag
@@ -404,20 +507,15 @@ def bench(
     if plot_file is not None:
         report.check_plot_path(plot_file)
     err = Console(stderr=True)
-    try:
-        if from_file is not None:
-            check_from_alone(given)
-            result = core.analyze_file(from_file, baseline=given["baseline"])
-        else:
-            options = BenchOptions(project=Path.cwd(), **given)
-            with report.ProgressDisplay(err) as progress:
-                result = core.run_bench(
-                    options, progress=progress, notify=lambda text: err.print(text, highlight=False)
-                )
-    except VagrantkitError as exc:
-        if json_file is not None:  # the envelope, with the error, wherever the JSON was asked for
-            report.write_error_json(json_file, exc)
-        raise
+    # A failure before there is a result: the group writes the error envelope wherever --json asked.
+    if from_file is not None:
+        check_from_alone(given)
+        result = core.analyze_file(from_file, baseline=given["baseline"])
+    else:
+        options = BenchOptions(project=Path.cwd(), **given)
+        with report.ProgressDisplay(err) as progress:
+            result = core.run_bench(options, progress=progress, notify=lambda text: err.print(text, highlight=False))
+    _json_done()  # from here on --json gets the result, also when writing another output fails
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     for error in result.errors:

@@ -184,8 +184,17 @@ def test_csv_dash_prints_the_csv_instead_of_the_table(cli_runner: Any, tmpfs: Pa
 def test_two_outputs_on_stdout_are_refused_before_anything_runs(cli_runner: Any, tmpfs: Path) -> None:
     result = cli_runner("bench", "--local", str(tmpfs), *TINY, "--json", "-", "--csv", "-")
     assert result.exit_code == 2
-    assert "Invalid value for --csv: '-'. Allowed: a file, since --json already prints to stdout." in result.stderr
-    assert result.stdout == "" and "Traceback" not in result.stderr
+    message = "Invalid value for --csv: '-'. Allowed: a file, since --json already prints to stdout."
+    assert message in result.stderr and "Traceback" not in result.stderr
+    # stdout is the JSON's, so it gets the error envelope (and nothing else)
+    assert json.loads(result.stdout) == {
+        "vagrantkit": "1",
+        "command": "bench",
+        "status": "error",
+        "exit_code": 2,
+        "data": None,
+        "errors": [message],
+    }
     assert os.listdir(tmpfs) == []
 
 

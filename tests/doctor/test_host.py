@@ -11,6 +11,7 @@ import pytest
 
 from tests.doctor.fakes import FakeHost, linux_host, windows_host, wsl_host
 from vagrantkit.doctor.core import find_vagrantfile
+from vagrantkit.errors import InvalidEnvironment
 from vagrantkit.host import OS, LocalHost
 
 
@@ -96,4 +97,5 @@ def test_vagrant_cwd_and_vagrant_vagrantfile_are_honoured(tmp_path: Path) -> Non
     assert find_vagrantfile(host, tmp_path) == tmp_path / "vm" / "Devfile"
     only_name = linux_host(environ={"PATH": "/usr/bin", "VAGRANT_VAGRANTFILE": "Devfile"})
     assert find_vagrantfile(only_name, tmp_path / "vm") == tmp_path / "vm" / "Devfile"
-    assert find_vagrantfile(only_name, tmp_path) is None  # a plain Vagrantfile no longer counts
+    with pytest.raises(InvalidEnvironment, match=r"^VAGRANT_VAGRANTFILE=Devfile: no file of that name in "):
+        find_vagrantfile(only_name, tmp_path)  # a plain Vagrantfile no longer counts

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -177,11 +179,48 @@ def test_unknown_saved_answer_exits_2_listing_the_known_ones(tmp_path: Path, cli
     assert not (tmp_path / "Vagrantfile").exists()
 
 
-def test_saved_answer_out_of_range_is_refused(tmp_path: Path, cli_runner: Cli) -> None:
+def test_saved_answer_out_of_range_is_refused_naming_the_file_and_the_key(tmp_path: Path, cli_runner: Cli) -> None:
     build_file_tree(tmp_path, {"vagrantkit.toml": "[init]\nmemory = 1\n"})
     result = cli_runner("init", str(tmp_path))
     assert result.exit_code == 2
-    assert "Invalid value for --memory: 1." in result.stderr
+    assert result.stderr == (
+        f"Error: {tmp_path / 'vagrantkit.toml'}: memory: invalid value 1. "
+        "Allowed: a whole number from 256 to 262144 (MiB).\n"
+        "Correct it there, or give --memory (the command line wins over the file).\n"
+    )
+    assert files_in(tmp_path) == {"vagrantkit.toml": b"[init]\nmemory = 1\n"}
+
+
+@pytest.mark.parametrize(
+    ("saved", "named"),
+    [
+        ('box = "a/b/c"', "box: invalid value 'a/b/c'. Allowed: a box name"),
+        (
+            'forwards = ["8000:1", "8000:2"]',
+            "forwards: invalid value '8000:2'. Allowed: each host port forwarded once.",
+        ),
+        ("forwards = [8000]", "forwards: invalid value 8000. Allowed: HOST:GUEST"),
+        ('mount_options = "nolock"', "mount_options: invalid value 'nolock'. Allowed: a list of strings."),
+        ("mount_options = []", "mount_options: invalid value ''. Allowed: at least one mount option"),
+        ('watch = "yes"', "watch: invalid value 'yes'. Allowed: true or false."),
+        ('host_path = "a\\nb"', "host_path: invalid value 'a\\nb'. Allowed: a folder path, without control"),
+    ],
+)
+def test_every_saved_answer_is_named_by_its_key(saved: str, named: str, tmp_path: Path, cli_runner: Cli) -> None:
+    build_file_tree(tmp_path, {"vagrantkit.toml": f"[init]\n{saved}\n"})
+    result = cli_runner("init", str(tmp_path))
+    assert result.exit_code == 2
+    assert f"Error: {tmp_path / 'vagrantkit.toml'}: {named}" in result.stderr
+    assert "Invalid value for --" not in result.stderr
+
+
+def test_a_bad_value_given_over_a_saved_one_is_named_by_its_option(tmp_path: Path, cli_runner: Cli) -> None:
+    build_file_tree(tmp_path, {"vagrantkit.toml": "[init]\nmemory = 1\n"})
+    result = cli_runner("init", str(tmp_path), "--memory", "100")
+    assert result.exit_code == 2
+    assert "Error: Invalid value for --memory: 100." in result.stderr
+    assert "vagrantkit.toml" not in result.stderr
+    assert cli_runner("init", str(tmp_path), "--memory", "1024", "--force").exit_code == 0, "the command line wins"
 
 
 def test_dir_that_is_a_file_is_refused(tmp_path: Path, cli_runner: Cli) -> None:
@@ -278,3 +317,178 @@ def test_watch_switches_between_the_two_defaults_and_keeps_mount_options_of_ones
     assert cli_runner("init", str(tmp_path), *custom, "--force").exit_code == 0
     assert cli_runner("init", str(tmp_path), "--watch", "--force").exit_code == 0
     assert rendered_options() == 'mount_options: ["nolock", "actimeo=30"]', "the user's own options stay"
+
+
+HUGE = "x" * 10_000_000
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--box", HUGE], ["--memory", HUGE], ["--provider", HUGE], [f"--hostname={HUGE}"], ["--mount-option", HUGE + ";"]],
+    ids=["box", "memory (click's message)", "provider (click's message)", "--hostname=", "mount-option"],
+)
+def test_a_huge_bad_value_is_echoed_cut_short(args: list[str], tmp_path: Path, cli_runner: Cli) -> None:
+    result = cli_runner("init", str(tmp_path), *args)
+    assert result.exit_code == 2
+    assert "x" * 199 + "… (10,000,00" in result.stderr
+    assert len(result.stderr) < 2_000
+    assert files_in(tmp_path) == {}
+
+
+def test_a_huge_bad_value_in_the_answers_file_is_echoed_cut_short(tmp_path: Path, cli_runner: Cli) -> None:
+    build_file_tree(tmp_path, {"vagrantkit.toml": f'[init]\nbox = "{HUGE}"\n'})
+    result = cli_runner("init", str(tmp_path))
+    assert result.exit_code == 2
+    assert f"vagrantkit.toml: box: invalid value '{'x' * 199}… (10,000,000 characters)" in result.stderr
+    assert len(result.stderr) < 2_000
+
+
+DEEP = 10_000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[init]\nforwards = " + "[" * DEEP + "]" * DEEP + "\n",
+        "[init]\nmemory = " + "{a = " * DEEP + "1" + "}" * DEEP + "\n",
+        "a = " + "[" * DEEP + "]" * DEEP + "\n",
+    ],
+    ids=["array", "inline tables", "outside [init]"],
+)
+def test_answers_nested_too_deep_exit_2_naming_the_file(text: str, tmp_path: Path, cli_runner: Cli) -> None:
+    build_file_tree(tmp_path, {"vagrantkit.toml": text})
+    result = cli_runner("init", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: Invalid value for {tmp_path / 'vagrantkit.toml'}: ''. Allowed: a TOML file written by vagrantkit "
+        "init (its arrays or tables nest too deep to read).\n"
+    )
+    assert files_in(tmp_path) == {"vagrantkit.toml": text.encode()}
+
+
+def test_a_value_nested_deep_but_readable_is_refused_without_a_traceback(tmp_path: Path, cli_runner: Cli) -> None:
+    # Table headers and dotted keys are read without recursion, so this file loads; its value is refused.
+    text = "[init]\nmemory." + ".".join(["a"] * DEEP) + " = 1\n"
+    build_file_tree(tmp_path, {"vagrantkit.toml": text})
+    result = cli_runner("init", str(tmp_path))
+    assert result.exit_code == 2
+    assert "memory" in result.stderr and "nested too deep to show" in result.stderr
+    assert files_in(tmp_path) == {"vagrantkit.toml": text.encode()}
+
+
+@pytest.mark.parametrize("args", [["--forward", "8080:80", "--no-forwards"], ["--no-forwards", "--forward", "8080:80"]])
+def test_forward_with_no_forwards_is_refused_naming_both(args: list[str], tmp_path: Path, cli_runner: Cli) -> None:
+    result = cli_runner("init", str(tmp_path), *args)
+    assert result.exit_code == 2
+    assert "Error: --forward and --no-forwards exclude each other: give one of them." in result.stderr
+    assert files_in(tmp_path) == {}
+
+
+UDP = ["udp", "udp6", "proto=udp", "proto=udp6"]
+
+
+@pytest.mark.parametrize("option", UDP)
+def test_a_udp_mount_option_is_refused_saying_why(option: str, tmp_path: Path, cli_runner: Cli) -> None:
+    result = cli_runner("init", str(tmp_path), "--mount-option", "nolock", "--mount-option", option)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: Invalid value for --mount-option: {option!r}. Allowed: options over TCP, since guests with "
+        "nfs-utils >= 2.1.2 (Ubuntu 22.04+, Debian 12) refuse NFS over UDP (--force renders it anyway).\n"
+    )
+    assert files_in(tmp_path) == {}
+
+
+@pytest.mark.parametrize("option", UDP)
+def test_a_udp_mount_option_is_rendered_with_force_and_doctor_fails_it(
+    option: str, tmp_path: Path, cli_runner: Cli
+) -> None:
+    from vagrantkit.vagrantfile.lint import lint
+    from vagrantkit.vagrantfile.rules import Host, Severity
+    from vagrantkit.vagrantfile.source import Source
+
+    result = cli_runner("init", str(tmp_path), "--mount-option", "nolock", "--mount-option", option, "--force")
+    assert result.exit_code == 0
+    assert f"warning: {option!r} in mount options: guests with nfs-utils >= 2.1.2" in result.stderr
+    text = (tmp_path / "Vagrantfile").read_text()
+    assert f'mount_options: ["nolock", "{option}"]' in text
+    assert [(f.rule, f.severity) for f in lint(Source.from_text(text), host=Host.LINUX).findings] == [
+        ("nfs-udp", Severity.FAIL)
+    ]
+    again = cli_runner("init", str(tmp_path))  # saved in vagrantkit.toml: refused again without --force
+    assert again.exit_code == 2
+    assert f"Error: {tmp_path / 'vagrantkit.toml'}: mount_options: invalid value {option!r}." in again.stderr
+
+
+def option_comments(text: str) -> list[str]:
+    """The option column of the comment block over the synced folder (`#   name  note`)."""
+    block = text.split("# The project over NFS", 1)[1].split("config.vm.synced_folder", 1)[0]
+    return [line.split()[1] for line in block.splitlines() if line.startswith("  #   ") and line[6] != " "]
+
+
+@pytest.mark.parametrize(
+    ("args", "commented"),
+    [
+        ([], ["nfs_udp:", "nolock", "actimeo=1"]),
+        (["--mount-option", "actimeo=1"], ["nfs_udp:", "actimeo=1"]),
+        (["--mount-option", "nolock"], ["nfs_udp:", "nolock"]),
+        (["--watch"], ["nfs_udp:", "nolock", "actimeo=60", "nocto", "vagrantkit"]),
+        (
+            ["--watch", "--mount-option", "nolock", "--mount-option", "actimeo=5"],
+            ["nfs_udp:", "nolock", "actimeo=5", "vagrantkit"],
+        ),
+        (["--mount-option", "noac", "--mount-option", "hard"], ["nfs_udp:", "noac", "the"]),
+    ],
+)
+def test_the_comments_tell_of_the_mount_options_rendered_and_no_others(
+    args: list[str], commented: list[str], tmp_path: Path, cli_runner: Cli
+) -> None:
+    assert cli_runner("init", str(tmp_path), *args).exit_code == 0
+    text = (tmp_path / "Vagrantfile").read_text()
+    assert option_comments(text) == commented
+    if "--watch" in args and "actimeo=5" in args:
+        assert "# A host edit stays unseen for up to 5 s, unless `vagrantkit watch` runs" in text
+
+
+@pytest.mark.parametrize("target", ["missing", "own file"])
+def test_a_vagrantfile_symlink_is_not_replaced_without_force(target: str, tmp_path: Path, cli_runner: Cli) -> None:
+    build_file_tree(tmp_path, {"elsewhere/Vagrantfile": "# mine\n"})
+    pointed = tmp_path / "elsewhere" / ("nothing" if target == "missing" else "Vagrantfile")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Vagrantfile").symlink_to(pointed)
+    result = cli_runner("init", str(project))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: Vagrantfile already exists in {project} and differs")
+    assert [p.name for p in project.iterdir()] == ["Vagrantfile"]
+    assert os.readlink(project / "Vagrantfile") == str(pointed)
+
+
+@pytest.mark.parametrize("target", ["missing", "own file"])
+def test_force_over_a_vagrantfile_symlink_keeps_the_link_as_its_backup(
+    target: str, tmp_path: Path, cli_runner: Cli
+) -> None:
+    build_file_tree(tmp_path, {"elsewhere/Vagrantfile": "# mine\n"})
+    pointed = tmp_path / "elsewhere" / ("nothing" if target == "missing" else "Vagrantfile")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Vagrantfile").symlink_to(pointed)
+    result = cli_runner("init", str(project), "--force")
+    assert result.exit_code == 0
+    (backup,) = project.glob("Vagrantfile.*.bak")
+    assert backup.is_symlink() and os.readlink(backup) == str(pointed)
+    assert f"overwrite  {project / 'Vagrantfile'} (backup: {backup.name})" in result.stderr
+    assert not (project / "Vagrantfile").is_symlink()
+    assert "private_network" in (project / "Vagrantfile").read_text()
+    assert (tmp_path / "elsewhere" / "Vagrantfile").read_text() == "# mine\n", "the link's target is left alone"
+
+
+def test_a_symlink_to_the_same_text_is_identical(tmp_path: Path, cli_runner: Cli) -> None:
+    cli_runner("init", str(tmp_path / "first"))
+    project = tmp_path / "second"
+    project.mkdir()
+    (project / "Vagrantfile").symlink_to(tmp_path / "first" / "Vagrantfile")
+    shutil.copy(tmp_path / "first" / "vagrantkit.toml", project)
+    result = cli_runner("init", str(project), "--hostname", "first")
+    assert result.exit_code == 0
+    assert result.stderr.split()[:2] == ["identical", str(project / "Vagrantfile")]
+    assert (project / "Vagrantfile").is_symlink()

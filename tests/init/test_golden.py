@@ -32,6 +32,12 @@ CASES: dict[str, tuple[list[str], list[str]]] = {
         ["--nfs-version", "4", "--mount-option", "rsize=65536", "--mount-option", "actimeo=2", "--no-forwards"],
         [],
     ),
+    # --watch with options of one's own: the comments tell of those options and of a 30 s cache.
+    # (nolock kept: doctor's lint test holds every golden but nfs4-options to no finding on a Windows host.)
+    "watch-own-options": (
+        ["--watch", "--mount-option", "nolock", "--mount-option", "actimeo=30", "--mount-option", "noatime"],
+        [],
+    ),
 }
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import sys
-from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -206,18 +204,6 @@ def json_data(result: BenchResult) -> dict[str, Any]:
         "warnings": list(result.warnings),
         "runner": dict(result.document),
     }
-
-
-def write_error_json(path: Path, exc: VagrantkitError) -> None:
-    """The envelope of a bench that failed before it had a result: ``errors`` says why (``-``: stdout)."""
-    errors = [exc.message] + ([exc.hint] if exc.hint else [])
-    text = dumps(envelope("bench", "error", exc.exit_code, None, errors))
-    if str(path) == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        with suppress(VagrantkitError):  # the error itself is what the user must see
-            write_text(path, text)
 
 
 def to_json(result: BenchResult) -> str:

@@ -21,7 +21,7 @@ from vagrantkit.doctor.model import (
     iter_results,
     load_checks,
 )
-from vagrantkit.errors import InvalidValue
+from vagrantkit.errors import InvalidEnvironment, InvalidValue, cut
 from vagrantkit.host import Host, LocalHost
 from vagrantkit.vagrant_adapter import VagrantAdapter
 
@@ -76,17 +76,50 @@ def find_vagrantfile(host: Host, start: Path) -> Path | None:
 
     Vagrant looks for ``VAGRANT_VAGRANTFILE`` when set, else ``Vagrantfile`` then ``vagrantfile``,
     in the folder and each parent up to the root (Vagrant::Environment#find_vagrantfile).
+
+    Returns:
+        The file, or None when neither variable is set and no folder up from ``start`` has one.
+
+    Raises:
+        InvalidEnvironment: ``VAGRANT_CWD`` names no folder (Vagrant refuses to run then), or one of
+            the two variables is set and the search finds no file (exit code 2). Either points
+            doctor (and Vagrant) away from the current folder, so the message names it, not ``start``.
     """
     cwd = host.env("VAGRANT_CWD")
-    folder = (start / cwd) if cwd else start
     wanted = host.env("VAGRANT_VAGRANTFILE")
+    folder = (start / cwd if cwd else start).absolute()
+    if cwd and not folder.is_dir():
+        raise InvalidEnvironment(
+            "VAGRANT_CWD",
+            cwd,
+            "not a folder" if folder.exists() else "no such folder",
+            hint="Vagrant refuses to run while it names no folder: unset it, or set it to the folder that "
+            "holds the Vagrantfile.",
+        )
     names = [wanted] if wanted else ["Vagrantfile", "vagrantfile"]
-    folder = folder.absolute()
     for candidate_dir in (folder, *folder.parents):
         for name in names:
             candidate = candidate_dir / name
             if candidate.is_file():
                 return candidate
+    where = f"in {folder}" + (f" (VAGRANT_CWD={cut(cwd)})" if cwd and wanted else "") + " or any folder above it"
+    if wanted:
+        absolute = Path(wanted).is_absolute()
+        raise InvalidEnvironment(
+            "VAGRANT_VAGRANTFILE",
+            wanted,
+            "no such file" if absolute else f"no file of that name {where}",
+            hint="Unset it to look for a Vagrantfile, or name a file that exists (or check any file with "
+            "--vagrantfile).",
+        )
+    if cwd:
+        raise InvalidEnvironment(
+            "VAGRANT_CWD",
+            cwd,
+            f"no Vagrantfile {where}",
+            hint=f"Vagrant looks there, not in the current folder: unset it, or render one there: "
+            f"vagrantkit init {cut(str(folder))}",
+        )
     return None
 
 
@@ -151,13 +184,16 @@ def run_doctor(
         host: The host-facts object (default: this machine).
         cwd: Where to start looking for the Vagrantfile (default: the current folder).
         vagrantfile: Lint this file instead of looking for one.
-        django: The Django project to check (default: the project folder when it holds manage.py).
+        django: The Django project to check (default: the current folder when it holds manage.py, else
+            the project folder when it does).
         only: Check ids or categories to run (default: all).
         verbose: Keep tracebacks of crashed checks in their details.
         adapter: The Vagrant adapter (default: one over ``host``'s subprocess seam).
 
     Raises:
         InvalidValue: An unknown check id, or a ``--vagrantfile``/``--django`` path that is not there.
+        InvalidEnvironment: Without ``vagrantfile``: ``VAGRANT_CWD`` or ``VAGRANT_VAGRANTFILE`` points
+            at nothing (see :func:`find_vagrantfile`).
     """
     host = host or LocalHost()
     start = cwd or Path.cwd()
@@ -172,8 +208,10 @@ def run_doctor(
         if not django.is_dir():
             raise InvalidValue("--django", str(django), "the folder of a Django project (the one holding manage.py)")
         django = django.absolute()
-    elif (project / "manage.py").is_file():
-        django = project
+    else:
+        # A Django project often sits below the Vagrantfile's folder (./site/manage.py): the
+        # folder doctor runs in comes first, then the project folder.
+        django = next((f for f in (start.absolute(), project) if (f / "manage.py").is_file()), None)
     checks = select_checks(load_checks(), only)
     ctx = DoctorContext(host, project, vagrantfile, django, verbose=verbose, adapter=adapter)
     with ThreadPoolExecutor(max_workers=MAX_WORKERS, thread_name_prefix="doctor") as pool:

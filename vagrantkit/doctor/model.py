@@ -292,8 +292,8 @@ class DoctorContext:
         host: The host-facts object (fake in tests).
         project: The project folder (where the Vagrantfile is, or the current folder).
         vagrantfile: The Vagrantfile to lint, or None when there is none.
-        django_path: The Django project to check (``--django``, or the project folder when it
-            holds ``manage.py``), or None.
+        django_path: The Django project to check (``--django``, or the current folder or else the
+            project folder when it holds ``manage.py``), or None.
         verbose: ``-v`` was given.
     """
 

@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from vagrantkit import __version__
+from vagrantkit.errors import shown
 from vagrantkit.files import FileChange, apply, plan
+from vagrantkit.render.comments import cache_words, mount_option_notes
 from vagrantkit.render.environment import make_environment
 from vagrantkit.render.options import ANSWERS_FILE, InitOptions, dump_answers, resolve, warnings_for
 
@@ -30,7 +32,8 @@ class InitResult:
 def render_vagrantfile(options: InitOptions) -> str:
     """Render the Vagrantfile text for validated ``options``."""
     template = make_environment().get_template(TEMPLATE)
-    return template.render(o=options, version=__version__)
+    notes = mount_option_notes(options.mount_options)
+    return template.render(o=options, version=__version__, mount_notes=notes, cache=cache_words(options.mount_options))
 
 
 def init(directory: Path, given: Mapping[str, Any], *, force: bool = False, dry_run: bool = False) -> InitResult:
@@ -39,14 +42,14 @@ def init(directory: Path, given: Mapping[str, Any], *, force: bool = False, dry_
     Args:
         directory: The project folder; created if missing (not on a dry run).
         given: Options from the command line (``None`` = not given), see :func:`resolve`.
-        force: Replace files that differ, keeping a timestamped backup of each.
+        force: Replace files that differ, keeping a timestamped backup of each; accept a UDP mount option.
         dry_run: Decide everything, write nothing.
 
     Raises:
         InvalidValue: A bad answer (exit code 2); nothing is written.
         VagrantkitError: A file would be overwritten without ``force``; nothing is written.
     """
-    options = resolve(directory, given)
+    options = resolve(directory, given, allow_udp=force)
     text = render_vagrantfile(options)
     changes = [plan(directory / "Vagrantfile", text), plan(directory / ANSWERS_FILE, dump_answers(options))]
     warnings = warnings_for(options)
@@ -55,7 +58,7 @@ def init(directory: Path, given: Mapping[str, Any], *, force: bool = False, dry_
     # On a dry run into a folder that does not exist yet, there is nothing to look at.
     if directory.is_dir() and not (directory / options.host_path).is_dir():
         warnings.append(
-            f"the host path {options.host_path!r} is not a folder on this machine (relative to {directory}); "
+            f"the host path {shown(options.host_path)} is not a folder on this machine (relative to {directory}); "
             "`vagrant up` needs it to exist."
         )
     return InitResult(directory, options, text, tuple(changes), tuple(warnings), dry_run)

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from vagrantkit.errors import InvalidValue, VagrantkitError
+from vagrantkit.errors import InvalidAnswer, InvalidValue, VagrantkitError
 
 ANSWERS_FILE = "vagrantkit.toml"
 
@@ -76,6 +76,23 @@ class InitOptions:
 
 # --- validation -------------------------------------------------------------------------
 
+#: The command-line option of each answer: validation names a bad value by it.
+OPTION_OF = {
+    "box": "--box",
+    "provider": "--provider",
+    "memory": "--memory",
+    "cpus": "--cpus",
+    "hostname": "--hostname",
+    "host_path": "--host-path",
+    "guest_path": "--guest-path",
+    "forwards": "--forward",
+    "mount_options": "--mount-option",
+    "nfs_version": "--nfs-version",
+    "require_plugins": "--require-plugins",
+    "watch": "--watch",
+}
+_KEY_OF = {option: key for key, option in OPTION_OF.items()}
+
 
 def _text(option: str, value: object) -> str:
     if not isinstance(value, str):
@@ -116,8 +133,12 @@ def parse_forward(text: object) -> Forward:
     return Forward(host, guest)
 
 
-def validate(options: InitOptions) -> InitOptions:
+def validate(options: InitOptions, *, allow_udp: bool = False) -> InitOptions:
     """Check every answer; the first bad one raises :class:`InvalidValue` (exit code 2).
+
+    Args:
+        options: The answers.
+        allow_udp: Accept a mount option that asks for UDP (``init --force``); doctor FAILs such a file.
 
     Returns:
         The same options, normalised (e.g. numbers given as text become ints).
@@ -154,6 +175,11 @@ def validate(options: InitOptions) -> InitOptions:
                 opt,
                 "one option per --mount-option, made of letters, digits and . _ = : / + @ - (e.g. actimeo=1)",
             )
+    udp = [o for o in mount_options if o in UDP_OPTIONS]
+    if udp and not allow_udp:
+        raise InvalidValue(
+            "--mount-option", udp[0], f"options over TCP, since {UDP_REFUSED} (--force renders it anyway)"
+        )
     nfs_version = _int("--nfs-version", options.nfs_version, 3, 4)
     forwards = tuple(f if isinstance(f, Forward) else parse_forward(f) for f in options.forwards)
     seen: set[int] = set()
@@ -162,9 +188,9 @@ def validate(options: InitOptions) -> InitOptions:
             raise InvalidValue("--forward", str(f), "each host port forwarded once")
         seen.add(f.host)
     if not isinstance(options.require_plugins, bool):
-        raise InvalidValue("require_plugins", options.require_plugins, "true or false")
+        raise InvalidValue("--require-plugins", options.require_plugins, "true or false")
     if not isinstance(options.watch, bool):
-        raise InvalidValue("watch", options.watch, "true or false")
+        raise InvalidValue("--watch", options.watch, "true or false")
     return replace(
         options,
         memory=_int("--memory", options.memory, *MEMORY_RANGE, " (MiB)"),
@@ -175,9 +201,9 @@ def validate(options: InitOptions) -> InitOptions:
     )
 
 
-#: Why NFS must go over TCP; said the same way by init's warning and doctor's findings.
+#: Why NFS must go over TCP; said the same way by init's refusal and warning and doctor's findings.
 UDP_REFUSED = "guests with nfs-utils >= 2.1.2 (Ubuntu 22.04+, Debian 12) refuse NFS over UDP"
-UDP_OPTIONS = ("udp", "proto=udp")  # the mount options that ask for it
+UDP_OPTIONS = ("udp", "udp6", "proto=udp", "proto=udp6")  # the mount options that ask for it (nfs(5))
 
 
 def warnings_for(options: InitOptions) -> list[str]:
@@ -188,8 +214,8 @@ def warnings_for(options: InitOptions) -> list[str]:
             "mount options without 'nolock': WinNFSd (Windows hosts) has no lock manager, "
             "so file locks in the guest will hang."
         )
-    if any(o in UDP_OPTIONS for o in options.mount_options):
-        found.append(f"'udp' in mount options: {UDP_REFUSED}.")
+    for option in (o for o in options.mount_options if o in UDP_OPTIONS):
+        found.append(f"{option!r} in mount options: {UDP_REFUSED}.")
     if any(o.startswith(("vers=", "nfsvers=")) for o in options.mount_options):
         found.append("set the NFS version with --nfs-version, not a 'vers=' mount option.")
     if options.nfs_version == 4:
@@ -254,6 +280,10 @@ def load_answers(path: Path) -> dict[str, Any]:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidValue(str(path), "", f"a TOML file written by vagrantkit init ({exc})") from exc
+    except RecursionError:  # tomllib reads arrays and inline tables recursively
+        raise InvalidValue(
+            str(path), "", "a TOML file written by vagrantkit init (its arrays or tables nest too deep to read)"
+        ) from None
     answers = document.get("init", {})
     if not isinstance(answers, dict):
         raise InvalidValue(f"{path} [init]", answers, "a table of answers")
@@ -263,17 +293,18 @@ def load_answers(path: Path) -> dict[str, Any]:
     for key in ("forwards", "mount_options"):
         if key in answers:
             if not isinstance(answers[key], list):
-                raise InvalidValue(f"{path} [init] {key}", answers[key], "a list of strings")
+                raise InvalidAnswer(path, key, answers[key], "a list of strings", OPTION_OF[key])
             answers[key] = tuple(answers[key])
     return answers
 
 
-def resolve(directory: Path, given: Mapping[str, Any]) -> InitOptions:
+def resolve(directory: Path, given: Mapping[str, Any], *, allow_udp: bool = False) -> InitOptions:
     """Merge the answers: command line first, then the saved ``vagrantkit.toml``, then defaults.
 
     Args:
         directory: The project folder (where the Vagrantfile goes).
         given: Options from the command line; ``None`` means "not given".
+        allow_udp: See :func:`validate`.
 
     Raises:
         InvalidValue: A given or saved value is not allowed.
@@ -283,12 +314,20 @@ def resolve(directory: Path, given: Mapping[str, Any]) -> InitOptions:
         raise VagrantkitError(f"{directory} is not a folder", hint="Give the project folder as DIR.")
     answers_path = directory / ANSWERS_FILE
     merged: dict[str, Any] = {"hostname": default_hostname(directory)}
-    if answers_path.is_file():
-        merged.update(load_answers(answers_path))
+    saved = load_answers(answers_path) if answers_path.is_file() else {}
+    merged.update(saved)
     merged.update({k: v for k, v in given.items() if v is not None})
     # --watch / --no-watch switch between the two defaults; mount options of the user's own stay.
     defaults = (DEFAULT_MOUNT_OPTIONS, WATCH_MOUNT_OPTIONS)
     switch = given.get("watch") is not None and given.get("mount_options") is None
     if switch and tuple(merged.get("mount_options", DEFAULT_MOUNT_OPTIONS)) in defaults:
         merged["mount_options"] = WATCH_MOUNT_OPTIONS if given["watch"] else DEFAULT_MOUNT_OPTIONS
-    return validate(InitOptions(**merged))
+        saved.pop("mount_options", None)  # a default now, whatever the file said
+    from_file = {k for k in saved if given.get(k) is None}
+    try:
+        return validate(InitOptions(**merged), allow_udp=allow_udp)
+    except InvalidValue as exc:
+        key = _KEY_OF.get(exc.option)
+        if key not in from_file:
+            raise  # given on the command line: the option is the right name
+        raise InvalidAnswer(answers_path, key, exc.value, exc.allowed, exc.option) from None
