@@ -492,3 +492,14 @@ def test_a_symlink_to_the_same_text_is_identical(tmp_path: Path, cli_runner: Cli
     assert result.exit_code == 0
     assert result.stderr.split()[:2] == ["identical", str(project / "Vagrantfile")]
     assert (project / "Vagrantfile").is_symlink()
+
+
+@pytest.mark.parametrize("option", ["vers=3", "nfsvers=4", "vers=4.1", "v3"])
+def test_an_nfs_version_in_mount_options_is_refused_unless_forced(option: str, tmp_path: Path, cli_runner: Cli) -> None:
+    # Vagrant puts vers=<nfs_version> first; a second version option is refused by current guests.
+    result = cli_runner("init", str(tmp_path), "--mount-option", "nolock", "--mount-option", option)
+    assert result.exit_code == 2
+    assert f"Invalid value for --mount-option: {option!r}" in result.stderr and "--nfs-version" in result.stderr
+    assert files_in(tmp_path) == {}
+    forced = cli_runner("init", str(tmp_path), "--mount-option", "nolock", "--mount-option", option, "--force")
+    assert forced.exit_code == 0 and "set the NFS version with --nfs-version" in forced.stderr

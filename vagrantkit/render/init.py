@@ -49,7 +49,7 @@ def init(directory: Path, given: Mapping[str, Any], *, force: bool = False, dry_
         InvalidValue: A bad answer (exit code 2); nothing is written.
         VagrantkitError: A file would be overwritten without ``force``; nothing is written.
     """
-    options = resolve(directory, given, allow_udp=force)
+    options = resolve(directory, given, allow_broken=force)
     text = render_vagrantfile(options)
     changes = [plan(directory / "Vagrantfile", text), plan(directory / ANSWERS_FILE, dump_answers(options))]
     warnings = warnings_for(options)

@@ -133,12 +133,13 @@ def parse_forward(text: object) -> Forward:
     return Forward(host, guest)
 
 
-def validate(options: InitOptions, *, allow_udp: bool = False) -> InitOptions:
+def validate(options: InitOptions, *, allow_broken: bool = False) -> InitOptions:
     """Check every answer; the first bad one raises :class:`InvalidValue` (exit code 2).
 
     Args:
         options: The answers.
-        allow_udp: Accept a mount option that asks for UDP (``init --force``); doctor FAILs such a file.
+        allow_broken: Accept a mount option that asks for UDP or names the NFS version (``init --force``):
+            doctor and lint FAIL such a file.
 
     Returns:
         The same options, normalised (e.g. numbers given as text become ints).
@@ -176,9 +177,17 @@ def validate(options: InitOptions, *, allow_udp: bool = False) -> InitOptions:
                 "one option per --mount-option, made of letters, digits and . _ = : / + @ - (e.g. actimeo=1)",
             )
     udp = [o for o in mount_options if o in UDP_OPTIONS]
-    if udp and not allow_udp:
+    if udp and not allow_broken:
         raise InvalidValue(
             "--mount-option", udp[0], f"options over TCP, since {UDP_REFUSED} (--force renders it anyway)"
+        )
+    version = [o for o in mount_options if re.fullmatch(r"(nfs)?vers=.*|v[234](\.\d)?", o)]
+    if version and not allow_broken:
+        raise InvalidValue(
+            "--mount-option",
+            version[0],
+            "options without an NFS version: say it with --nfs-version (Vagrant puts its own vers= first, and "
+            "current guests refuse two: 'multiple version options not permitted'; --force renders it anyway)",
         )
     nfs_version = _int("--nfs-version", options.nfs_version, 3, 4)
     forwards = tuple(f if isinstance(f, Forward) else parse_forward(f) for f in options.forwards)
@@ -298,13 +307,13 @@ def load_answers(path: Path) -> dict[str, Any]:
     return answers
 
 
-def resolve(directory: Path, given: Mapping[str, Any], *, allow_udp: bool = False) -> InitOptions:
+def resolve(directory: Path, given: Mapping[str, Any], *, allow_broken: bool = False) -> InitOptions:
     """Merge the answers: command line first, then the saved ``vagrantkit.toml``, then defaults.
 
     Args:
         directory: The project folder (where the Vagrantfile goes).
         given: Options from the command line; ``None`` means "not given".
-        allow_udp: See :func:`validate`.
+        allow_broken: See :func:`validate`.
 
     Raises:
         InvalidValue: A given or saved value is not allowed.
@@ -325,7 +334,7 @@ def resolve(directory: Path, given: Mapping[str, Any], *, allow_udp: bool = Fals
         saved.pop("mount_options", None)  # a default now, whatever the file said
     from_file = {k for k in saved if given.get(k) is None}
     try:
-        return validate(InitOptions(**merged), allow_udp=allow_udp)
+        return validate(InitOptions(**merged), allow_broken=allow_broken)
     except InvalidValue as exc:
         key = _KEY_OF.get(exc.option)
         if key not in from_file:
