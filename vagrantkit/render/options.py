@@ -181,7 +181,7 @@ def validate(options: InitOptions, *, allow_broken: bool = False) -> InitOptions
         raise InvalidValue(
             "--mount-option", udp[0], f"options over TCP, since {UDP_REFUSED} (--force renders it anyway)"
         )
-    version = [o for o in mount_options if re.fullmatch(r"(nfs)?vers=.*|v[234](\.\d)?", o)]
+    version = [o for o in mount_options if VERSION_OPTION.fullmatch(o)]
     if version and not allow_broken:
         raise InvalidValue(
             "--mount-option",
@@ -213,6 +213,8 @@ def validate(options: InitOptions, *, allow_broken: bool = False) -> InitOptions
 #: Why NFS must go over TCP; said the same way by init's refusal and warning and doctor's findings.
 UDP_REFUSED = "guests with nfs-utils >= 2.1.2 (Ubuntu 22.04+, Debian 12) refuse NFS over UDP"
 UDP_OPTIONS = ("udp", "udp6", "proto=udp", "proto=udp6")  # the mount options that ask for it (nfs(5))
+#: Mount options naming the NFS version (nfs(5)); Vagrant already puts ``vers=<nfs_version>`` first.
+VERSION_OPTION = re.compile(r"(nfs)?vers=.*|v[234](\.\d)?")
 
 
 def warnings_for(options: InitOptions) -> list[str]:
@@ -225,7 +227,7 @@ def warnings_for(options: InitOptions) -> list[str]:
         )
     for option in (o for o in options.mount_options if o in UDP_OPTIONS):
         found.append(f"{option!r} in mount options: {UDP_REFUSED}.")
-    if any(o.startswith(("vers=", "nfsvers=")) for o in options.mount_options):
+    if any(VERSION_OPTION.fullmatch(o) for o in options.mount_options):
         found.append("set the NFS version with --nfs-version, not a 'vers=' mount option.")
     if options.nfs_version == 4:
         found.append("--nfs-version 4: WinNFSd speaks only NFSv3, so this folder will not mount on a Windows host.")

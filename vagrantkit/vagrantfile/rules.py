@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from vagrantkit.render.options import UDP_OPTIONS, UDP_REFUSED
+from vagrantkit.render.options import UDP_OPTIONS, UDP_REFUSED, VERSION_OPTION
 from vagrantkit.render.ruby import ruby_string
 from vagrantkit.vagrantfile import edits, guards, syntax
 from vagrantkit.vagrantfile.model import Machine, Network, Setting, SyncedFolder, Vagrantfile, key
@@ -479,9 +479,6 @@ def nfs_udp(ctx: Context) -> Iterator[Finding]:
             )
 
 
-_VERSION_OPTION = re.compile(r"(nfs)?vers=.*|v[234](\.\d)?")
-
-
 @rule("nfs-mount-version", Severity.FAIL, "an NFS version inside mount_options")
 def nfs_mount_version(ctx: Context) -> Iterator[Finding]:
     """Vagrant puts ``vers=<nfs_version>`` (3 by default) in front of the mount options
@@ -491,12 +488,12 @@ def nfs_mount_version(ctx: Context) -> Iterator[Finding]:
         options = folder.mount_options
         if not isinstance(options, list):
             continue
-        given = [o for o in options if _VERSION_OPTION.fullmatch(o)]
+        given = [o for o in options if VERSION_OPTION.fullmatch(o)]
         if not given:
             continue
         wanted = given[-1].split("=", 1)[-1].lstrip("v")
         version = folder.option("nfs_version")
-        fix = _edit_mount_options(ctx, folder, lambda o: bool(_VERSION_OPTION.fullmatch(o)))
+        fix = _edit_mount_options(ctx, folder, lambda o: bool(VERSION_OPTION.fullmatch(o)))
         unfixable = None if fix is not None else "the list is not written as literals"
         if fix is not None and version is None and wanted != "3":
             number = wanted if re.fullmatch(r"\d+", wanted) else _string(ctx.model, wanted)
