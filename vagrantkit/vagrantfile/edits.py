@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from vagrantkit.vagrantfile.source import Edit, Source
+from vagrantkit.vagrantfile.syntax import inside
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -104,11 +105,7 @@ def _collapse(source: Source, ranges: list[tuple[int, int]]) -> list[Edit]:
 
 def in_literal(node: Node | None) -> bool:
     """``node`` lies inside a string, heredoc or regex (where indentation is content)."""
-    while node is not None:
-        if node.type in _LITERALS:
-            return True
-        node = node.parent
-    return False
+    return inside(node, _LITERALS)
 
 
 def wrap(source: Source, root: Node, statement: Node, opening: str, closing: str = "end") -> list[Edit] | None:

@@ -221,14 +221,6 @@ _TEXT = (
 )
 
 
-def _is_text(node: Node | None) -> bool:
-    while node is not None:
-        if node.type in _TEXT:
-            return True
-        node = node.parent
-    return False
-
-
 @rule("curly-quotes", Severity.FAIL, "curly quotes in code")
 def curly_quotes(ctx: Context) -> Iterator[Finding]:
     """Curly quotes where Ruby reads code (not inside strings, heredocs or comments), and a string
@@ -240,7 +232,7 @@ def curly_quotes(ctx: Context) -> Iterator[Finding]:
     for match in _CURLY_BYTES.finditer(code):
         node = model.root.descendant_for_byte_range(match.start(), match.end())
         edit = Edit(match.start(), match.end(), CURLY[match[0].decode("utf-8")].encode("utf-8"))
-        if not _is_text(node):
+        if not syntax.inside(node, _TEXT):
             in_code.setdefault(model.source.line_of(match.start()), []).append(edit)
         elif node is not None and model.syntax_errors and _closes_a_string(model, node, edit):
             closing.append(edit)

@@ -177,6 +177,15 @@ def truthy(value: Any) -> bool | None:
     return value is not False and value is not None
 
 
+def inside(node: Node | None, types: tuple[str, ...]) -> bool:
+    """``node`` or one of its ancestors is of one of ``types``."""
+    while node is not None:
+        if node.type in types:
+            return True
+        node = node.parent
+    return False
+
+
 def ancestors(node: Node) -> Iterator[tuple[Node, Node]]:
     """(parent, the child of it on the way to ``node``), from ``node`` up to the root."""
     child = node

@@ -8,6 +8,7 @@ from vagrantkit.doctor.checks.common import vagrantfile_facts
 from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, check
 from vagrantkit.host import OS
 from vagrantkit.vagrantfile.lint import Reported, lint
+from vagrantkit.vagrantfile.report import finding_data
 from vagrantkit.vagrantfile.rules import Host, Severity
 
 VALIDATE = "vagrant validate --ignore-provider"
@@ -56,22 +57,6 @@ def show_edit(item: Reported) -> str:
     return "\n".join(out)
 
 
-def lint_data(item: Reported) -> dict[str, object]:
-    """A finding's fields for scripts (JSON, SARIF)."""
-    return {
-        "rule": item.rule,
-        "severity": item.severity.value,
-        "line": item.line,
-        "column": item.column,
-        "end_line": item.end_line,
-        "end_column": item.end_column,
-        "written": item.written,
-        "corrected": item.corrected,
-        "fixable": item.corrected is not None,
-        "unfixable": item.unfixable,
-    }
-
-
 @check("vagrantfile.lint", "Vagrantfile lint", Category.VAGRANTFILE)
 def vagrantfile_lint(ctx: DoctorContext) -> list[Finding] | Finding:
     model = vagrantfile_facts(ctx)
@@ -87,7 +72,7 @@ def vagrantfile_lint(ctx: DoctorContext) -> list[Finding] | Finding:
                 f"line {item.line}: {item.message}",
                 fix=Fix(show_edit(item)),
                 key=item.id,
-                data=lint_data(item),
+                data=finding_data(item),
             )
         )
     if not findings:
