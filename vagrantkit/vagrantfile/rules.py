@@ -124,7 +124,10 @@ def _find_nfs_folders(ctx: Context, windows: bool) -> Iterator[SyncedFolder]:
         if windows and guards.guarded(ctx.model, folder.call, guards.NOT_WINDOWS_HOST):
             continue
         if folder.nfs is None:
-            ctx.skip(folder.call, "synced folder type")
+            given = folder.options.get("type") or folder.options.get("nfs")
+            ctx.skip(
+                given.value if given is not None and given.value is not None else folder.call, "synced folder type"
+            )
             continue
         if not folder.nfs:
             continue
