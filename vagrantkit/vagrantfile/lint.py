@@ -109,8 +109,9 @@ def lint(
     model: Vagrantfile | None = None,
 ) -> LintResult:
     """Every finding of the rules in line order, after ``select``, ``ignore`` and inline comments."""
-    model = model or build(source)
-    found, skipped = run_rules(model, host)
+    with syntax.no_cycle_collection():
+        model = model or build(source)
+        found, skipped = run_rules(model, host)
     inline = _inline_ignores(model)
     kept: list[Finding] = []
     silenced = 0
@@ -181,11 +182,11 @@ def vagrantfiles(paths: Iterable[Path], vagrantfile: Path | None) -> list[Path]:
     Raises:
         VagrantkitError: none found, or a path is not a readable file (exit 2: nothing was read).
     """
-    from vagrantkit.doctor.core import find_vagrantfile
-    from vagrantkit.host import LocalHost
-
     chosen = list(paths) or ([vagrantfile] if vagrantfile else [])
     if not chosen:
+        from vagrantkit.doctor.core import find_vagrantfile
+        from vagrantkit.host import LocalHost
+
         found = find_vagrantfile(LocalHost(), Path.cwd())
         if found is None:
             raise UsageProblem(

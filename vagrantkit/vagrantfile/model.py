@@ -103,7 +103,7 @@ class SyncedFolder(Setting):
         value = self.option("guestpath") if len(self.positional) < 2 else self.argument(1)
         return value
 
-    @property
+    @cached_property
     def type(self) -> Any:
         """``"nfs"``, ``"rsync"``... as Vagrant normalises it; None for the provider's default; COMPUTED."""
         nfs = syntax.truthy(self.option("nfs")) if "nfs" in self.options else False
@@ -114,7 +114,7 @@ class SyncedFolder(Setting):
             return COMPUTED
         return None if kind is None else str(kind).lower()
 
-    @property
+    @cached_property
     def nfs(self) -> bool | None:
         kind = self.type
         return None if kind is COMPUTED else kind == "nfs"
@@ -123,7 +123,7 @@ class SyncedFolder(Setting):
     def disabled(self) -> bool | None:
         return syntax.truthy(self.option("disabled")) if "disabled" in self.options or self.unknown_options else False
 
-    @property
+    @cached_property
     def mount_options(self) -> Any:
         """The mount options one per item (Vagrant joins the list with commas, so ``"a,b"`` is two);
         None when absent; COMPUTED when not a literal list of strings."""
@@ -180,6 +180,8 @@ class Vagrantfile:
     _scope_names: dict[tuple[int, int, str], set[str]] = field(default_factory=dict)
     _bound: dict[tuple[int, int, str], set[str]] = field(default_factory=dict)
     _block_nodes: list[Node] = field(default_factory=list)  # every block and scope, from the one query
+    _assigned_nodes: list[Node] = field(default_factory=list)  # names assigned (a = ..., a += ..., a, b = ..., => a)
+    _assignment_nodes: list[Node] = field(default_factory=list)  # `name = value` and `NAME = value`
     _assignments: dict[tuple[int, int, str], list[Node]] = field(default_factory=dict)
 
     @property
@@ -304,23 +306,23 @@ class Vagrantfile:
     def _assigned_in(self, scope: Node) -> set[str]:
         cached = self._scope_names.get(key(scope))
         if cached is None:
-            found = syntax.captures(
-                "(assignment left: (identifier) @n) (operator_assignment left: (identifier) @n)"
-                " (left_assignment_list (identifier) @n) (exception_variable (identifier) @n)",
-                scope,
-            )
-            cached = {text(n) for n in found.get("n", []) if key(self._scope_of(n)) == key(scope)}
+            cached = {text(n) for n in self._in_scope(self._assigned_nodes, scope)}
             self._scope_names[key(scope)] = cached
         return cached
+
+    def _in_scope(self, nodes: list[Node], scope: Node) -> list[Node]:
+        return [
+            n
+            for n in nodes
+            if scope.start_byte <= n.start_byte < scope.end_byte and key(self._scope_of(n)) == key(scope)
+        ]
 
     def assignment_of(self, name_node: Node) -> Node | None:
         """The value last assigned to a local variable before ``name_node``, in its scope."""
         scope = self._scope_of(name_node)
         assignments = self._assignments.get(key(scope))
         if assignments is None:
-            found = syntax.captures("(assignment left: [(identifier) (constant)] @n) @a", scope)
-            assignments = [a for a in found.get("a", []) if key(self._scope_of(a)) == key(scope)]
-            self._assignments[key(scope)] = assignments
+            assignments = self._assignments[key(scope)] = self._in_scope(self._assignment_nodes, scope)
         name = text(name_node)
         before = [
             a
@@ -412,10 +414,10 @@ _QUERY = (
     " @call\n"
     "(call receiver: (call receiver: [(identifier) (constant)] method: (identifier) @ns"
     f" (#any-of? @ns {' '.join(f'{n!r}'.replace(chr(39), chr(34)) for n in sorted(NAMESPACES))})))\n"
-    '(call receiver: (call method: (identifier) @w (#eq? @w "winnfsd"))) @winnfsd\n'
-    '(call receiver: (call method: (identifier) @v (#eq? @v "vagrant")) method: (identifier) @p (#eq? @p "plugins"))'
-    " @plugins\n"
     "[(do_block) (block) (lambda) (method) (singleton_method) (class) (module) (singleton_class) (for)] @block\n"
+    "(assignment left: (identifier) @assigned) (operator_assignment left: (identifier) @assigned)\n"
+    "(left_assignment_list (identifier) @assigned) (exception_variable (identifier) @assigned)\n"
+    "(assignment left: [(identifier) (constant)]) @assignment\n"
 )
 _KINDS: dict[str, tuple[type[Setting], str]] = {
     "synced_folder": (SyncedFolder, "folders"),
@@ -436,6 +438,8 @@ def build(source: Source) -> Vagrantfile:
     model = Vagrantfile(source, tree)
     found = syntax.captures(_QUERY, tree.root_node)
     model._block_nodes = found.get("block", [])
+    model._assigned_nodes = found.get("assigned", [])
+    model._assignment_nodes = found.get("assignment", [])
     calls = found.get("call", [])
     # Configure blocks and machines first, so that settings can be placed in them.
     for call in calls:
@@ -470,19 +474,23 @@ def build(source: Source) -> Vagrantfile:
         setting = kind(call, statement_of(call), model.machine_of(call), tuple(positional), options, unknown, **extra)
         getattr(model, where).append(setting)
     for ns in found.get("ns", []):
-        root = ns.parent.child_by_field_name("receiver") if ns.parent is not None else None
-        if root is not None:
-            model.chains.append((root, ns))
-    for node in found.get("winnfsd", []):
-        parent = node.parent
-        if parent is not None and parent.type in ("assignment", "operator_assignment"):
-            if syntax.same(parent.child_by_field_name("left"), node):
-                model.winnfsd.append(Statement(parent, statement_of(parent), model.machine_of(parent)))
-        elif parent is not None and parent.type != "call":
-            model.winnfsd.append(Statement(node, statement_of(node), model.machine_of(node)))
-    for node in found.get("plugins", []):
-        parent = node.parent
-        if parent is not None and parent.type in ("assignment", "operator_assignment"):
+        inner = ns.parent  # config.winnfsd
+        root = inner.child_by_field_name("receiver") if inner is not None else None
+        outer = inner.parent if inner is not None else None  # config.winnfsd.uid
+        if root is None or outer is None:
+            continue
+        model.chains.append((root, ns))
+        parent = outer.parent
+        if parent is None:
+            continue
+        assigned = parent.type in ("assignment", "operator_assignment") and syntax.same(
+            parent.child_by_field_name("left"), outer
+        )
+        name = text(ns)
+        if name == "winnfsd" and (assigned or parent.type != "call"):
+            statement = parent if assigned else outer
+            model.winnfsd.append(Statement(statement, statement_of(statement), model.machine_of(statement)))
+        elif name == "vagrant" and assigned and text(outer.child_by_field_name("method") or outer) == "plugins":
             model.plugins.append(Statement(parent, statement_of(parent), model.machine_of(parent)))
     return model
 
