@@ -40,12 +40,15 @@ def key(node: Node) -> tuple[int, int, str]:
 
 @dataclass(frozen=True)
 class Option:
-    """``name: value`` in a call: the pair and its value's literal (or COMPUTED)."""
+    """``name: value`` in a call: the pair and its value's literal (or COMPUTED, read when asked)."""
 
     name: str
     pair: Node
     value: Node | None
-    literal: Any
+
+    @cached_property
+    def literal(self) -> Any:
+        return literal(self.value)
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,7 @@ class Vagrantfile:
     chains: list[tuple[Node, Node]] = field(default_factory=list)  # (root receiver, namespace) of config chains
     _machines_by_block: dict[tuple[int, int, str], Machine] = field(default_factory=dict)
     _scope_names: dict[tuple[int, int, str], set[str]] = field(default_factory=dict)
-    _bound: dict[tuple[int, int, str], set[str]] = field(default_factory=dict)
+    _bound: dict[int, set[str]] = field(default_factory=dict)  # by index in _blocks (-1: the file)
     _block_nodes: list[Node] = field(default_factory=list)  # every block and scope, from the one query
     _assigned_nodes: list[Node] = field(default_factory=list)  # names assigned (a = ..., a += ..., a, b = ..., => a)
     _assignment_nodes: list[Node] = field(default_factory=list)  # `name = value` and `NAME = value`
@@ -282,13 +285,13 @@ class Vagrantfile:
         every name assigned in the scope (Ruby binds a name from its assignment on; anywhere in the
         scope is close enough to never call a bound name unbound)."""
         at = self._innermost(node)
-        return self._bound_in(self._blocks[1][at] if at >= 0 else self.root)
+        cached = self._bound.get(at)
+        if cached is None:
+            cached = self._bound[at] = self._bound_in(self._blocks[1][at] if at >= 0 else self.root)
+        return cached
 
     def _bound_in(self, innermost: Node) -> set[str]:
         """What :meth:`bound_names` finds for every node whose innermost block or scope is ``innermost``."""
-        cached = self._bound.get(key(innermost))
-        if cached is not None:
-            return cached
         names: set[str] = set()
         for parent in (innermost, *(p for p, _ in syntax.ancestors(innermost))):
             if parent.type in _BLOCKS or parent.type in ("method", "singleton_method"):
@@ -300,7 +303,6 @@ class Vagrantfile:
             if parent.type in _SCOPES:
                 names |= self._assigned_in(parent)
                 break
-        self._bound[key(innermost)] = names
         return names
 
     def _assigned_in(self, scope: Node) -> set[str]:
@@ -468,7 +470,7 @@ def build(source: Source) -> Vagrantfile:
             option = syntax.key_name(pair)
             if option is not None:
                 value = pair.child_by_field_name("value")
-                options[option] = Option(option, pair, value, literal(value))
+                options[option] = Option(option, pair, value)
         kind, where = _KINDS[name]
         extra = {"block": call.child_by_field_name("block")} if kind is Provider else {}
         setting = kind(call, statement_of(call), model.machine_of(call), tuple(positional), options, unknown, **extra)

@@ -623,6 +623,8 @@ WINNFSD = "vagrant-winnfsd"
 @rule("winnfsd-guard-never-true", Severity.WARN, "a winnfsd guard that never holds")
 def winnfsd_guard_never_true(ctx: Context) -> Iterator[Finding]:
     model = ctx.model
+    if b"VagrantPlugins::" not in model.source.code:
+        return  # the only spelling that never holds; no need to walk the tree for it
     found = syntax.captures("(unary operand: (_) @operand) @u", model.root)
     for node in found.get("u", []):
         if guards.stale_winnfsd_constant(node) and guards.has_winnfsd(node):
