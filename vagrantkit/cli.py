@@ -69,6 +69,8 @@ def _json_target(command: click.Command, args: Sequence[str]) -> str | None:
         name, eq, value = arg.partition("=")
         if name == "--json":
             target = (value if eq else next(rest, None)) if takes_value[name] else "-"
+        elif name == "--format" and takes_value.get(name):  # lint --format json is --json
+            target = "-" if (value if eq else next(rest, None)) == "json" else target
         elif not eq and takes_value.get(arg):
             next(rest, None)
     return target

@@ -305,3 +305,13 @@ def test_pre_commit_hooks_run_lint_and_fix_on_vagrantfiles() -> None:
     pattern = re.findall(r"^  files: (.+)$", text, re.M)[0]
     assert all(re.search(pattern, p) for p in ("Vagrantfile", "vm/Vagrantfile", "vagrantfile"))
     assert not any(re.search(pattern, p) for p in ("Vagrantfile.bak", "docs/Vagrantfile.md"))
+
+
+def test_lint_format_json_gets_the_error_envelope_too(cli_runner: Cli) -> None:
+    result = cli_runner("lint", "--format", "json", "--select", "bogus", "x")
+    assert result.exit_code == 2
+    doc = json.loads(result.stdout)
+    assert (doc["command"], doc["status"], doc["exit_code"], doc["data"]) == ("lint", "error", 2, None)
+    assert "Invalid value for --select: 'bogus'" in doc["errors"][0]
+    sarif = cli_runner("lint", "--format=sarif", "--select", "bogus", "x")
+    assert sarif.exit_code == 2 and sarif.stdout == ""
