@@ -7,6 +7,7 @@ DEBUG = False
 INSTALLED_APPS = ["shop"]
 MIDDLEWARE: list[str] = []
 ROOT_URLCONF = "reprosite.urls"
+STATIC_URL = "static/"  # LiveServerTestCase serves static files from here
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATABASES = {

@@ -1,4 +1,4 @@
 from django.urls import path
 from shop import views
 
-urlpatterns = [path("count/", views.count)]
+urlpatterns = [path("count/", views.count), path("books/", views.books)]
