@@ -479,14 +479,21 @@ def test_no_threads_no_entries_and_unparsable_files_are_listed(tmp_path: Path) -
         tmp_path,
         {
             "shop/models.py": MODELS,
-            "shop/broken.py": "def oops(:\n",
+            "shop/broken.py": "import threading\ndef oops(:\n",
+            "shop/generated.py": "import threading\nx = " + "+".join(["1"] * 200_000) + "\n",
+            "shop/unused.py": "def never_imported(:\n",
             ".venv/lib/site.py": "import threading\nthreading.Thread(target=print).start()\n",
         },
     )
     result = scan_threads(tmp_path)
     assert result.threads == () and result.starts == ()
-    assert result.files == 1
-    assert [p for p, _ in result.unparsable] == ["shop/broken.py"]
+    assert result.files == 4
+    # A file that may start a thread and cannot be parsed (a syntax error; an expression too deep for
+    # Python's own parser) is not checked, and said so; one no thread can reach is not even read as code.
+    assert dict(result.unparsable) == {
+        "shop/broken.py": "line 2: invalid syntax",
+        "shop/generated.py": "RecursionError: maximum recursion depth exceeded during ast construction",
+    }
 
 
 def test_every_thread_start_is_listed_even_when_its_target_is_unknown(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import enum
 import functools
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -60,6 +61,8 @@ _MODEL_BASES = frozenset(
     }
 )
 _DEFAULT_MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
+# Attributes of a model class that are not managers (looked at often, never queries).
+_NOT_MANAGERS = frozenset({"DoesNotExist", "MultipleObjectsReturned", "_meta", "__name__", "pk"})
 
 
 class ThreadKind(str, enum.Enum):
@@ -224,25 +227,62 @@ def _read_import(module: _Module, node: ast.Import | ast.ImportFrom) -> None:
 
 
 class _Project:
-    """Every parsed module, and the questions the analysis asks across them."""
+    """The project's modules, parsed when first asked for, and the questions asked across them.
 
-    def __init__(self, modules: list[_Module]) -> None:
-        self.modules = {m.dotted: m for m in modules}
-        self._by_suffix: dict[str, list[_Module]] = {}
-        for m in modules:
-            parts = m.dotted.split(".")
+    A module is parsed when a thread may start in it (its text names a thread API) or when the
+    analysis follows a call, a class or a model into it: on Django's own tree that is a few dozen
+    files of thousands, and a file that cannot be parsed is "not checked" without stopping the rest.
+    """
+
+    def __init__(self, files: list[tuple[Path, str, str]]) -> None:
+        self._files = {dotted: (path, rel) for path, rel, dotted in files}
+        self.modules: dict[str, _Module] = {}
+        self.broken: dict[str, str] = {}  # rel -> why it was not checked
+        self._by_suffix: dict[str, list[str]] = {}
+        for dotted in self._files:
+            parts = dotted.split(".")
             for i in range(1, len(parts)):
-                self._by_suffix.setdefault(".".join(parts[i:]), []).append(m)
+                self._by_suffix.setdefault(".".join(parts[i:]), []).append(dotted)
+        self._sources: dict[str, bytes] = {}
         self.funcs: dict[int, _Func] = {}
-        for module in modules:
-            self._index(module, module.tree.body, None, None)
         self._thread_classes: dict[int, bool] = {}
         self._model_classes: dict[int, bool] = {}
-        self.managers = set(_DEFAULT_MANAGERS)
-        for module in modules:
-            for cls in module.classes.values():
-                if self.is_model(module, cls):
-                    self.managers.update(self._custom_managers(module, cls))
+
+    @property
+    def dotted_names(self) -> list[str]:
+        return list(self._files)
+
+    def source(self, dotted: str) -> bytes:
+        """The module's bytes (read once; empty when unreadable)."""
+        if dotted not in self._sources:
+            path, rel = self._files[dotted]
+            try:
+                self._sources[dotted] = path.read_bytes()
+            except OSError as exc:
+                self._sources[dotted] = b""
+                self.broken[rel] = exc.strerror or str(exc)
+        return self._sources[dotted]
+
+    def load(self, dotted: str) -> _Module | None:
+        """The module ``dotted`` parsed and indexed; None when it cannot be (then listed as not checked)."""
+        if dotted in self.modules:
+            return self.modules[dotted]
+        path, rel = self._files[dotted]
+        if rel in self.broken:
+            return None
+        try:
+            tree = ast.parse(self.source(dotted), filename=str(path))
+            module = _Module(path, rel, dotted, tree)
+            self._index(module, tree.body, None, None)
+        except SyntaxError as exc:
+            self.broken[rel] = f"line {exc.lineno}: {exc.msg}" if exc.lineno else str(exc.msg)
+            return None
+        except (ValueError, RecursionError, MemoryError) as exc:
+            # RecursionError: an expression nested too deep for Python's own parser (generated code).
+            self.broken[rel] = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            return None
+        self.modules[dotted] = module
+        return module
 
     def _index(self, module: _Module, body: list[ast.stmt], cls: ast.ClassDef | None, parent: _Func | None) -> None:
         for stmt in body:
@@ -268,11 +308,12 @@ class _Project:
 
     def module(self, dotted: str) -> _Module | None:
         """The project module ``dotted``; also found by suffix when the project root is above the Django root."""
-        found = self.modules.get(dotted)
-        if found is None:
+        if dotted not in self._files:
             matches = self._by_suffix.get(dotted, [])
-            found = matches[0] if len(matches) == 1 else None
-        return found
+            if len(matches) != 1:
+                return None
+            dotted = matches[0]
+        return self.load(dotted)
 
     def qualify(self, module: _Module, expr: ast.expr) -> str | None:
         """The dotted name an expression refers to (imports resolved), or None."""
@@ -329,6 +370,22 @@ class _Project:
                 for base in cls.bases
             )
         return memo[key]
+
+    def is_manager(self, module: _Module, model: ast.expr, attr: str) -> bool:
+        """``Model.attr`` is a manager: a default one, or one the model class (or a base) defines."""
+        if not self.is_model_expr(module, model):
+            return False
+        if attr in _DEFAULT_MANAGERS:
+            return True
+        found = self.resolve_class(module, model)
+        seen: set[int] = set()
+        while found is not None and id(found[1]) not in seen:
+            seen.add(id(found[1]))
+            if attr in self._custom_managers(*found):
+                return True
+            bases = [b for b in (self.resolve_class(found[0], base) for base in found[1].bases) if b is not None]
+            found = bases[0] if bases else None
+        return False
 
     def _custom_managers(self, module: _Module, cls: ast.ClassDef) -> Iterator[str]:
         for stmt in cls.body:
@@ -490,11 +547,11 @@ class _Analyzer:
                 if self._instance_orm_call(func, node):
                     state.use(self._use(func, node, ast.unparse(node)), covered)
                     continue
-            elif isinstance(node, ast.Attribute) and node.attr in project.managers:
-                if project.is_model_expr(module, node.value):
-                    closer_parts.update(id(n) for n in ast.walk(node))
-                    state.use(self._use(func, node, ast.unparse(node)), covered)
             elif (
+                isinstance(node, ast.Attribute)
+                and node.attr not in _NOT_MANAGERS
+                and project.is_manager(module, node.value, node.attr)
+            ) or (
                 isinstance(node, (ast.Name, ast.Attribute, ast.Subscript))
                 and isinstance(node.ctx, ast.Load)
                 and _is_orm_name(project.qualify(module, node))
@@ -628,11 +685,7 @@ class _Analyzer:
             if project.is_model_expr(module, expr.func):
                 return True  # Book(...)
             for node in ast.walk(expr.func):
-                if (
-                    isinstance(node, ast.Attribute)
-                    and node.attr in project.managers
-                    and project.is_model_expr(module, node.value)
-                ):
+                if isinstance(node, ast.Attribute) and project.is_manager(module, node.value, node.attr):
                     return True  # Book.objects.get(...)
             if isinstance(expr.func, ast.Attribute):
                 return self._origin(func, expr.func.value, depth + 1)  # s3.Object(...), Image.open(...)
@@ -740,12 +793,15 @@ def _owner_class(func: _Func) -> ast.ClassDef | None:
 # --- finding the threads ----------------------------------------------------------------
 
 
-def _thread_calls(project: _Project) -> Iterator[tuple[_Func | None, _Module, ast.Call, str]]:
-    """Every call that creates a thread: (the function it is in, module, call, what is called)."""
+def _thread_calls(project: _Project, modules: list[_Module]) -> Iterator[tuple[_Func | None, _Module, ast.Call, str]]:
+    """Every call in ``modules`` that creates a thread: (the function it is in, module, call, what is called)."""
     thread_classes = {
-        f"{m.dotted}.{c.name}" for m in project.modules.values() for c in m.all_classes if project.is_thread_class(m, c)
+        f"{m.dotted}.{c.name}"
+        for m in list(project.modules.values())
+        for c in m.all_classes
+        if project.is_thread_class(m, c)
     }
-    for module in project.modules.values():
+    for module in modules:
         imported = module.imports.values()
         if not any(
             d.startswith(("threading", "concurrent", "asyncio")) or d in thread_classes for d in imported
@@ -876,22 +932,35 @@ def _is_super_run(node: ast.AST) -> bool:
     )
 
 
-def _parse(root: Path) -> tuple[list[_Module], list[tuple[str, str]]]:
-    modules: list[_Module] = []
-    broken: list[tuple[str, str]] = []
-    for path in project_files(root, lambda p: p.suffix == ".py"):
-        rel = relative(root, path)
-        try:
-            tree = ast.parse(path.read_bytes(), filename=str(path))
-        except (SyntaxError, ValueError) as exc:
-            line = getattr(exc, "lineno", None)
-            broken.append((rel, f"line {line}: {exc.msg}" if isinstance(exc, SyntaxError) and line else str(exc)))
-            continue
-        except OSError as exc:
-            broken.append((rel, exc.strerror or str(exc)))
-            continue
-        modules.append(_Module(path, rel, _dotted_name(path.relative_to(root)), tree))
-    return modules, broken
+# A file can start a thread only if its text names one of these (the classes that derive from a
+# project's own thread class are found by their names afterwards).
+_THREAD_WORDS = re.compile(rb"[Tt]hread|Timer|submit|xecutor|sync_to_async|apply_async|add_done_callback|ThreadPool")
+
+
+def _files(root: Path) -> list[tuple[Path, str, str]]:
+    """(path, path relative to ``root``, dotted module name) of every Python file of the project."""
+    return [
+        (path, relative(root, path), _dotted_name(path.relative_to(root)))
+        for path in project_files(root, lambda p: p.suffix == ".py")
+    ]
+
+
+def _thread_modules(project: _Project) -> list[_Module]:
+    """The modules where a thread may start: those naming a thread API, and those naming a class of
+    the project that derives from a thread class, round after round."""
+    names = project.dotted_names
+    seen = {d for d in names if _THREAD_WORDS.search(project.source(d))}
+    modules = [m for d in sorted(seen) if (m := project.load(d)) is not None]
+    new = modules
+    while True:
+        classes = {c.name for m in new for c in m.all_classes if project.is_thread_class(m, c)}
+        if not classes:
+            return modules
+        pattern = re.compile(rb"\b(?:" + b"|".join(re.escape(c.encode()) for c in sorted(classes)) + rb")\b")
+        more = [d for d in names if d not in seen and pattern.search(project.source(d))]
+        seen.update(more)
+        new = [m for d in more if (m := project.load(d)) is not None]
+        modules += new
 
 
 def scan_threads(root: Path) -> ThreadScan:
@@ -904,9 +973,10 @@ def scan_threads(root: Path) -> ThreadScan:
         Every thread start found, each analysable thread with its first ORM use and closing, and
         the files that could not be parsed.
     """
-    modules, broken = _parse(root)
-    project = _Project(modules)
+    files = _files(root)
+    project = _Project(files)
     analyzer = _Analyzer(project)
+    modules = _thread_modules(project)
     entries: list[ThreadEntry] = []
     starts: list[str] = []
 
@@ -926,7 +996,7 @@ def scan_threads(root: Path) -> ThreadScan:
                 ThreadEntry(module.rel, run.lineno, ThreadKind.SUBCLASS, f"{cls.name}.run", result.orm, result.closing)
             )
 
-    for owner, module, call, constructor in _thread_calls(project):
+    for owner, module, call, constructor in _thread_calls(project, modules):
         starts.append(f"{module.rel}:{call.lineno}")
         target_expr = _target_of(call, constructor)
         if target_expr is None:
@@ -959,8 +1029,8 @@ def scan_threads(root: Path) -> ThreadScan:
         )
 
     return ThreadScan(
-        files=len(modules),
+        files=len(files),
         starts=tuple(dict.fromkeys(starts)),
         threads=tuple(sorted(entries, key=lambda e: (e.path, e.line))),
-        unparsable=tuple(broken),
+        unparsable=tuple(sorted(project.broken.items())),
     )
