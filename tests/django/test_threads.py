@@ -479,8 +479,8 @@ def test_no_threads_no_entries_and_unparsable_files_are_listed(tmp_path: Path) -
         tmp_path,
         {
             "shop/models.py": MODELS,
-            "shop/broken.py": "import threading\ndef oops(:\n",
-            "shop/generated.py": "import threading\nx = " + "+".join(["1"] * 200_000) + "\n",
+            "shop/broken.py": "import threading\nthreading.Thread(target=oops(:\n",
+            "shop/generated.py": "from threading import Thread\nx = " + "+".join(["1"] * 200_000) + "\n",
             "shop/unused.py": "def never_imported(:\n",
             ".venv/lib/site.py": "import threading\nthreading.Thread(target=print).start()\n",
         },

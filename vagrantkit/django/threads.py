@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vagrantkit.cycles import no_cycle_collection
 from vagrantkit.django.files import project_files, relative
 
 FIX = "django.db.connections.close_all()"
@@ -934,7 +935,10 @@ def _is_super_run(node: ast.AST) -> bool:
 
 # A file can start a thread only if its text names one of these (the classes that derive from a
 # project's own thread class are found by their names afterwards).
-_THREAD_WORDS = re.compile(rb"[Tt]hread|Timer|submit|xecutor|sync_to_async|apply_async|add_done_callback|ThreadPool")
+_THREAD_WORDS = re.compile(
+    rb"Thread\b|Timer\b|\.submit\(|Executor|to_thread|run_in_executor|sync_to_async|ThreadPool|apply_async"
+    rb"|add_done_callback|start_new_thread"
+)
 
 
 def _files(root: Path) -> list[tuple[Path, str, str]]:
@@ -973,6 +977,11 @@ def scan_threads(root: Path) -> ThreadScan:
         Every thread start found, each analysable thread with its first ORM use and closing, and
         the files that could not be parsed.
     """
+    with no_cycle_collection():
+        return _scan(root)
+
+
+def _scan(root: Path) -> ThreadScan:
     files = _files(root)
     project = _Project(files)
     analyzer = _Analyzer(project)

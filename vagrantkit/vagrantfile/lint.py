@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from vagrantkit.cycles import no_cycle_collection
 from vagrantkit.errors import InvalidValue, VagrantkitError
 from vagrantkit.vagrantfile import syntax
 from vagrantkit.vagrantfile.model import Vagrantfile, build
@@ -109,7 +110,7 @@ def lint(
     model: Vagrantfile | None = None,
 ) -> LintResult:
     """Every finding of the rules in line order, after ``select``, ``ignore`` and inline comments."""
-    with syntax.no_cycle_collection():
+    with no_cycle_collection():
         model = model or build(source)
         found, skipped = run_rules(model, host)
     inline = _inline_ignores(model)

@@ -7,9 +7,7 @@ without interpolation, a symbol, a number, true/false/nil, an array or hash of t
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -69,20 +67,6 @@ def captures(pattern: str, node: Node) -> dict[str, list[Node]]:
 
 def parse(code: bytes) -> Tree:
     return parser().parse(code)
-
-
-@contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector: reading a big file makes hundreds of thousands of node
-    objects, none of them in a cycle, and the collector walked them over and over (a fifth of the
-    time to lint a 40,000-line file). Reference counting still frees them."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def text(node: Node) -> str:
