@@ -41,7 +41,18 @@ _THREAD = "threading.Thread"
 _TIMER = "threading.Timer"
 _THREAD_BASES = frozenset({_THREAD, _TIMER})
 _POOL = "concurrent.futures.ThreadPoolExecutor"
-_POOLS = frozenset({_POOL, "concurrent.futures.thread.ThreadPoolExecutor"})
+_POOLS = frozenset(
+    {
+        _POOL,
+        "concurrent.futures.thread.ThreadPoolExecutor",
+        "multiprocessing.pool.ThreadPool",
+        "multiprocessing.dummy.Pool",
+    }
+)
+# The methods that run a function in one of the pool's threads (concurrent.futures, multiprocessing.pool).
+_POOL_METHODS = frozenset(
+    {"submit", "map", "apply", "apply_async", "map_async", "imap", "imap_unordered", "starmap", "starmap_async"}
+)
 _EXECUTOR = "asyncio executor"  # asyncio.to_thread(f), loop.run_in_executor(pool, f): a pool thread runs f
 _PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
 _ORM_ROOTS = ("django.db.connection", "django.db.connections", "django.db.transaction")
@@ -62,6 +73,49 @@ _MODEL_BASES = frozenset(
     }
 )
 _DEFAULT_MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
+# Method names too common to guess a class from (many classes, and libraries, define them).
+_COMMON_METHODS = frozenset(
+    [
+        "save",
+        "delete",
+        "get",
+        "run",
+        "start",
+        "send",
+        "update",
+        "close",
+        "open",
+        "read",
+        "write",
+        "create",
+        "filter",
+        "all",
+        "first",
+        "last",
+        "count",
+        "process",
+        "handle",
+        "execute",
+        "call",
+        "apply",
+        "submit",
+        "join",
+        "stop",
+        "wait",
+        "put",
+        "pop",
+        "append",
+        "extend",
+        "clear",
+        "copy",
+        "items",
+        "keys",
+        "values",
+        "get_queryset",
+        "to_dict",
+        "from_dict",
+    ]
+)
 # Attributes of a model class that are not managers (looked at often, never queries).
 _NOT_MANAGERS = frozenset({"DoesNotExist", "MultipleObjectsReturned", "_meta", "__name__", "pk"})
 
@@ -356,6 +410,24 @@ class _Project:
         """A subclass of threading.Thread, directly or through project classes."""
         return self._inherits(_THREAD_BASES, self._thread_classes, module, cls)
 
+    def unique_method(self, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """The method ``name`` when exactly one class of the parsed modules defines it and the name is
+        distinctive (``mark_as_done``, not ``save`` or ``run``): what an untyped parameter most likely is."""
+        if name in _COMMON_METHODS or ("_" not in name.strip("_") and len(name) < 10) or name.startswith("__"):
+            return None
+        found = [
+            stmt
+            for module in list(self.modules.values())
+            for cls in module.all_classes
+            for stmt in cls.body
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name
+        ]
+        return found[0] if len(found) == 1 else None
+
+    def inherits_from(self, bases: frozenset[str], module: _Module, cls: ast.ClassDef) -> bool:
+        """Does ``cls`` derive from one of ``bases`` (dotted names), directly or through project classes?"""
+        return self._inherits(bases, {}, module, cls)
+
     def is_model(self, module: _Module, cls: ast.ClassDef) -> bool:
         """A Django model, directly or through project classes (abstract models and mixins too)."""
         return self._inherits(_MODEL_BASES, self._model_classes, module, cls)
@@ -624,19 +696,112 @@ class _Analyzer:
         project = self.project
         if isinstance(expr, ast.Name):
             for scope in _scopes(func):
-                for stmt in scope.body:
-                    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == expr.id:
-                        return project.funcs.get(id(stmt))
+                # Python binds a name to its last definition: the last `def` of that name wins.
+                defs = [
+                    stmt
+                    for stmt in scope.body
+                    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == expr.id
+                ]
+                if defs:
+                    return project.funcs.get(id(defs[-1]))
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls"):
             owner = _owner_class(func)
             if owner is not None:
                 method = self.find_method(func.module, owner, expr.attr)
-                return project.funcs.get(id(method)) if method is not None else None
-            return None
+                if method is not None and _abstract(method):
+                    method = self._override(func.module, owner, expr.attr) or method
+                if method is not None:
+                    return project.funcs.get(id(method))
+                if expr.value.id == "cls":
+                    return None
+        if isinstance(expr, ast.Attribute):
+            # A method through an instance (`repo.count()`, `Repo().count()`, `self.repo.sync()`) or
+            # through its class (`SIP.get_or_create_from_db_by_path(...)`, a classmethod).
+            found_cls = self.class_of(func, expr.value, 0) or project.resolve_class(func.module, expr.value)
+            if found_cls is not None:
+                method = self.find_method(*found_cls, expr.attr)
+                if method is not None:
+                    return project.funcs.get(id(method))
+            elif isinstance(expr.value, ast.Name) and _shadowed(func, expr.value.id):
+                method = project.unique_method(expr.attr)  # `package.mark_as_done()`, package a parameter
+                if method is not None:
+                    return project.funcs.get(id(method))
         dotted = project.qualify(func.module, expr)
         found = project.lookup(dotted) if dotted else None
         if found and isinstance(found[1], (ast.FunctionDef, ast.AsyncFunctionDef)):
             return project.funcs.get(id(found[1]))
+        return None
+
+    def class_of(self, func: _Func, expr: ast.expr, depth: int) -> tuple[_Module, ast.ClassDef] | None:
+        """The project class of the object ``expr`` holds, when the code says it: ``Cls(...)``, a name
+        bound to that (in the function or at module level), ``self.attr`` set so in the class, a
+        parameter annotated with the class, a signal receiver's ``instance`` of ``sender=Model``."""
+        project, module = self.project, func.module
+        if depth > 4:
+            return None
+        if isinstance(expr, ast.Call):
+            return project.resolve_class(module, expr.func)
+        if isinstance(expr, ast.Name):
+            if _shadowed(func, expr.id):
+                bound = _binding(func, expr.id)
+                if bound is not None:
+                    return self.class_of(func, bound, depth + 1)
+                return self._parameter_class(func, expr.id)
+            value = _module_binding(module, expr.id)
+            if value is not None:
+                return self.class_of(_module_func(project, module), value, depth + 1)
+            dotted = project.qualify(module, expr)
+            if dotted is not None and "." in dotted:
+                home, _, name = dotted.rpartition(".")
+                other = project.module(home)
+                value = _module_binding(other, name) if other is not None else None
+                if other is not None and value is not None:
+                    return self.class_of(_module_func(project, other), value, depth + 1)
+            return None
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self":
+            owner = _owner_class(func)
+            if owner is None:
+                return None
+            for stmt in ast.walk(owner):
+                if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
+                    for target in stmt.targets:
+                        if (
+                            isinstance(target, ast.Attribute)
+                            and target.attr == expr.attr
+                            and isinstance(target.value, ast.Name)
+                            and target.value.id == "self"
+                        ):
+                            return project.resolve_class(module, stmt.value.func)
+        return None
+
+    def _override(self, module: _Module, cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+        """For an abstract ``cls.name``: a subclass's own ``name`` (the first found, in source order)."""
+        project = self.project
+        for other in list(project.modules.values()):
+            for klass in other.all_classes:
+                if klass is cls or not any(
+                    (base := project.resolve_class(other, b)) is not None and base[1] is cls for b in klass.bases
+                ):
+                    continue
+                for stmt in klass.body:
+                    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and stmt.name == name:
+                        return stmt
+        return None
+
+    def _parameter_class(self, func: _Func, name: str) -> tuple[_Module, ast.ClassDef] | None:
+        node = func.node
+        if isinstance(node, ast.Lambda):
+            return None
+        for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
+            if arg.arg == name and arg.annotation is not None:
+                return self.project.resolve_class(func.module, arg.annotation)
+        if name == "instance":
+            # @receiver(post_save, sender=Email) def handler(sender, instance, **kwargs)
+            for deco in node.decorator_list:
+                if isinstance(deco, ast.Call):
+                    for kw in deco.keywords:
+                        if kw.arg == "sender":
+                            return self.project.resolve_class(func.module, kw.value)
         return None
 
     def find_method(
@@ -774,6 +939,36 @@ def _binding(func: _Func, name: str) -> ast.expr | None:
     return None
 
 
+_POOL_NAME = re.compile(r"(^|_)(executor|pool)$", re.IGNORECASE)
+
+
+def _abstract(method: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """``@abstractmethod``, or a body that only raises NotImplementedError."""
+    if any("abstractmethod" in ast.unparse(d) for d in method.decorator_list):
+        return True
+    body = [s for s in method.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    return len(body) == 1 and isinstance(body[0], ast.Raise) and "NotImplementedError" in ast.unparse(body[0])
+
+
+def _is_parameter(func: _Func, name: str) -> bool:
+    args = func.node.args
+    return name in {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+
+
+def _module_binding(module: _Module, name: str) -> ast.expr | None:
+    """What a module-level name was last assigned (``log_queue = AsyncNotificationQueue()``)."""
+    found = None
+    for stmt in module.tree.body:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets):
+            found = stmt.value
+    return found
+
+
+def _module_func(project: _Project, module: _Module) -> _Func:
+    """A stand-in function at a module's top level, to ask about names there."""
+    return _Func(ast.Lambda(args=_NO_ARGS, body=ast.Constant(None)), module, None, None)
+
+
 def _scopes(func: _Func | None) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
     """``func`` and the functions around it, innermost first; lambdas (no statements of their own) skipped."""
     while func is not None:
@@ -803,11 +998,6 @@ def _thread_calls(project: _Project, modules: list[_Module]) -> Iterator[tuple[_
         if project.is_thread_class(m, c)
     }
     for module in modules:
-        imported = module.imports.values()
-        if not any(
-            d.startswith(("threading", "concurrent", "asyncio")) or d in thread_classes for d in imported
-        ) and not any(d.startswith(module.dotted + ".") for d in thread_classes):
-            continue  # nothing in it can name a thread class: skip the walk
         for node, owner in _calls_with_owner(module.tree, project.funcs):
             dotted = project.qualify(module, node.func)
             if dotted in (_THREAD, _TIMER):
@@ -823,9 +1013,13 @@ def _thread_calls(project: _Project, modules: list[_Module]) -> Iterator[tuple[_
                 continue
             if (
                 isinstance(func, ast.Attribute)
-                and func.attr in ("submit", "map")
+                and func.attr in _POOL_METHODS
                 and _is_pool(project, module, owner, func.value)
             ):
+                yield owner, module, node, _POOL
+                continue
+            if isinstance(func, ast.Attribute) and func.attr == "add_done_callback":
+                # A future's callback runs in the thread that completes it (a pool's worker) when it is not done yet.
                 yield owner, module, node, _POOL
                 continue
             # super().__init__(target=...) inside a Thread subclass
@@ -842,26 +1036,62 @@ def _thread_calls(project: _Project, modules: list[_Module]) -> Iterator[tuple[_
                 yield owner, module, node, f"{module.dotted}.{klass.name}"
 
 
-def _is_pool(project: _Project, module: _Module, owner: _Func | None, expr: ast.expr) -> bool:
-    """Is ``expr`` a ThreadPoolExecutor: made right there, or a name bound to one in scope?"""
-    if isinstance(expr, ast.Call):
-        return project.qualify(module, expr.func) in _POOLS
-    if not isinstance(expr, ast.Name):
+def _is_pool(project: _Project, module: _Module, owner: _Func | None, expr: ast.expr, depth: int = 0) -> bool:
+    """Is ``expr`` a thread pool (ThreadPoolExecutor, multiprocessing's ThreadPool, a project subclass):
+    made right there, or a name or ``self.attr`` bound to one, here or in the module it is imported from?"""
+    if depth > 3:
         return False
-    for body in [module.tree.body, *(scope.body for scope in _scopes(owner))]:
-        for stmt in body:
-            for node in _own_nodes(stmt):
-                bound: list[tuple[ast.expr | None, ast.expr]] = []
-                if isinstance(node, (ast.With, ast.AsyncWith)):
-                    bound = [(item.optional_vars, item.context_expr) for item in node.items]
-                elif isinstance(node, ast.Assign):
-                    bound = [(target, node.value) for target in node.targets]
-                for name, value in bound:
+    if isinstance(expr, ast.Call):
+        if project.qualify(module, expr.func) in _POOLS:
+            return True
+        found = project.resolve_class(module, expr.func)
+        return found is not None and project.inherits_from(_POOLS, *found)
+    bindings: list[tuple[ast.expr | None, ast.expr]] = []
+    if isinstance(expr, ast.Name) and owner is not None and _is_parameter(owner, expr.id):
+        # A pool handed in: nothing says its type but its name (executor, pool, thread_pool...).
+        return bool(_POOL_NAME.search(expr.id))
+    if isinstance(expr, ast.Name):
+        for body in [module.tree.body, *(scope.body for scope in _scopes(owner))]:
+            for stmt in body:
+                for node in _own_nodes(stmt):
+                    if isinstance(node, (ast.With, ast.AsyncWith)):
+                        bindings += [(item.optional_vars, item.context_expr) for item in node.items]
+                    elif isinstance(node, ast.Assign):
+                        bindings += [(target, node.value) for target in node.targets]
+        if any(
+            isinstance(n, ast.Name) and n.id == expr.id and _is_pool(project, module, owner, v, depth + 1)
+            for n, v in bindings
+        ):
+            return True
+        dotted = project.qualify(module, expr)  # `from app.pools import executor`
+        if dotted and "." in dotted:
+            home, _, name = dotted.rpartition(".")
+            other = project.module(home)
+            value = _module_binding(other, name) if other is not None else None
+            return other is not None and value is not None and _is_pool(project, other, None, value, depth + 1)
+        return False
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self" and owner:
+        klass = _owner_class(owner)
+        for node in ast.walk(klass) if klass is not None else ():
+            if (
+                isinstance(node, ast.FunctionDef)
+                and node.name == expr.attr
+                and any(
+                    isinstance(d, ast.Name) and d.id in ("property", "cached_property") for d in node.decorator_list
+                )
+            ):
+                method = project.funcs.get(id(node))
+                returned = [r.value for r in ast.walk(node) if isinstance(r, ast.Return) and r.value is not None]
+                if method is not None and any(_is_pool(project, module, method, r, depth + 1) for r in returned):
+                    return True
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
                     if (
-                        isinstance(name, ast.Name)
-                        and name.id == expr.id
-                        and isinstance(value, ast.Call)
-                        and project.qualify(module, value.func) in _POOLS
+                        isinstance(target, ast.Attribute)
+                        and target.attr == expr.attr
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id == "self"
+                        and _is_pool(project, module, owner, node.value, depth + 1)
                     ):
                         return True
     return False
@@ -879,7 +1109,10 @@ def _calls_with_owner(tree: ast.Module, funcs: dict[int, _Func]) -> Iterator[tup
 
 def _target_of(call: ast.Call, constructor: str) -> ast.expr | None:
     if constructor == _POOL:
-        return call.args[0] if call.args else None  # submit(fn, /, ...), map(fn, *iterables)
+        for kw in call.keywords:
+            if kw.arg in ("func", "fn"):
+                return kw.value  # apply_async(func=...)
+        return call.args[0] if call.args else None  # submit(fn, /, ...), map(fn, *iterables), add_done_callback(fn)
     if constructor == _EXECUTOR:
         index = 1 if isinstance(call.func, ast.Attribute) and call.func.attr == "run_in_executor" else 0
         return call.args[index] if len(call.args) > index else None
@@ -891,6 +1124,60 @@ def _target_of(call: ast.Call, constructor: str) -> ast.expr | None:
     if constructor == _TIMER and len(call.args) >= 2:
         return call.args[1]  # Timer(interval, function, ...)
     return None
+
+
+def _passed(call: ast.Call, constructor: str) -> list[ast.expr]:
+    """The arguments a thread start hands to the function it runs (``args=``/``kwargs=``, or a pool's rest)."""
+    if constructor == _POOL:
+        return [*call.args[1:], *(kw.value for kw in call.keywords if kw.arg not in ("func", "fn"))]
+    found: list[ast.expr] = []
+    for kw in call.keywords:
+        if kw.arg == "args" and isinstance(kw.value, (ast.List, ast.Tuple)):
+            found += kw.value.elts
+        elif kw.arg == "kwargs" and isinstance(kw.value, ast.Dict):
+            found += [v for v in kw.value.values if v is not None]
+    return found
+
+
+def _through_callbacks(
+    analyzer: _Analyzer, owner: _Func | None, module: _Module, target: _Func, passed: list[ast.expr]
+) -> _Result | None:
+    """A target that calls one of its parameters (``def timer(callback): ... callback()``) runs what the
+    thread start passes for it: the first of those that uses the ORM stands for the thread."""
+    if isinstance(target.node, ast.Lambda) or not passed or not _calls_a_parameter(analyzer, target, 0):
+        return None
+    project = analyzer.project
+    for expr in passed:
+        if isinstance(expr, ast.Name) and owner is not None and _shadowed(owner, expr.id):
+            bound = _binding(owner, expr.id)
+            expr = bound if isinstance(bound, (ast.Call, ast.Lambda)) else expr
+        callee = _resolve_target(analyzer, owner, module, _partial_runs(project, module, expr))
+        if callee is not None:
+            sub = analyzer.analyze(callee)
+            if sub.orm is not None:
+                return sub
+    return None
+
+
+def _calls_a_parameter(analyzer: _Analyzer, func: _Func, depth: int) -> bool:
+    """``func`` calls one of its parameters, itself or through a function it hands ``*args`` on to
+    (``def watch(*args, **kwargs): watch_poll(*args, **kwargs)``)."""
+    node = func.node
+    if isinstance(node, ast.Lambda) or depth > 3:
+        return False
+    args = node.args
+    params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+    star = {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
+        if isinstance(call.func, ast.Name) and call.func.id in params:
+            return True
+        forwards = any(
+            isinstance(a, ast.Starred) and isinstance(a.value, ast.Name) and a.value.id in star for a in call.args
+        )
+        if forwards and (callee := analyzer.resolve_call(func, call.func)) is not None:
+            if _calls_a_parameter(analyzer, callee, depth + 1):
+                return True
+    return False
 
 
 def _partial_runs(project: _Project, module: _Module, expr: ast.expr) -> ast.expr:
@@ -1018,11 +1305,17 @@ def _scan(root: Path) -> ThreadScan:
             runs, cover = _runs_target(analyzer, found[0], found[1])
             if not runs:
                 continue  # its own run() ignores the target; analysed as a subclass above
+        if isinstance(target_expr, ast.Name) and owner is not None and _shadowed(owner, target_expr.id):
+            bound = _binding(owner, target_expr.id)  # callback = functools.partial(self.done, ...)
+            if isinstance(bound, (ast.Call, ast.Lambda)):
+                target_expr = bound
         called = _partial_runs(project, module, target_expr)
         target = _resolve_target(analyzer, owner, module, called)
         if target is None:
             continue
         result = analyzer.analyze(target)
+        if result.orm is None:
+            result = _through_callbacks(analyzer, owner, module, target, _passed(call, constructor)) or result
         closing = result.closing
         if result.orm is not None and cover is not None and _rank(cover) > _rank(closing):
             closing = cover
