@@ -991,12 +991,6 @@ def _owner_class(func: _Func) -> ast.ClassDef | None:
 
 def _thread_calls(project: _Project, modules: list[_Module]) -> Iterator[tuple[_Func | None, _Module, ast.Call, str]]:
     """Every call in ``modules`` that creates a thread: (the function it is in, module, call, what is called)."""
-    thread_classes = {
-        f"{m.dotted}.{c.name}"
-        for m in list(project.modules.values())
-        for c in m.all_classes
-        if project.is_thread_class(m, c)
-    }
     for module in modules:
         for node, owner in _calls_with_owner(module.tree, project.funcs):
             dotted = project.qualify(module, node.func)
@@ -1174,9 +1168,9 @@ def _calls_a_parameter(analyzer: _Analyzer, func: _Func, depth: int) -> bool:
         forwards = any(
             isinstance(a, ast.Starred) and isinstance(a.value, ast.Name) and a.value.id in star for a in call.args
         )
-        if forwards and (callee := analyzer.resolve_call(func, call.func)) is not None:
-            if _calls_a_parameter(analyzer, callee, depth + 1):
-                return True
+        callee = analyzer.resolve_call(func, call.func) if forwards else None
+        if callee is not None and _calls_a_parameter(analyzer, callee, depth + 1):
+            return True
     return False
 
 
