@@ -1,0 +1,101 @@
+"""Synthetic cases, one per form the analysis follows: what a thread really runs and how it starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.django.test_threads import only, scan
+
+REPO = """\
+from shop.models import Book
+
+
+class Repo:
+    def count(self):
+        return Book.objects.count()
+"""
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # a method through an instance bound in the function
+        "import threading\nfrom shop.repo import Repo\n\ndef start():\n    repo = Repo()\n    threading.Thread(target=repo.count).start()\n",
+        # through an instance made right there
+        "import threading\nfrom shop.repo import Repo\n\ndef work():\n    Repo().count()\n\ndef start():\n    threading.Thread(target=work).start()\n",
+        # through a module-level instance
+        "import threading\nfrom shop.repo import Repo\n\nrepo = Repo()\n\ndef start():\n    threading.Thread(target=repo.count).start()\n",
+        # through self.attr set in __init__
+        "import threading\nfrom shop.repo import Repo\n\nclass Service:\n    def __init__(self):\n        self.repo = Repo()\n\n    def work(self):\n        self.repo.count()\n\n    def start(self):\n        threading.Thread(target=self.work).start()\n",
+        # through an annotated parameter
+        "import threading\nfrom shop.repo import Repo\n\ndef work(repo: Repo):\n    repo.count()\n\ndef start(repo):\n    threading.Thread(target=work, args=(repo,)).start()\n",
+        # a callback handed in args=, run by a loop of the project
+        "import threading, time\nfrom shop.models import Book\n\ndef every(callback, delay):\n    while True:\n        callback()\n        time.sleep(delay)\n\ndef purge():\n    Book.objects.all().delete()\n\nthreading.Thread(target=every, args=[lambda: purge(), 5], daemon=True).start()\n",
+        # multiprocessing's ThreadPool, with func=
+        "from multiprocessing.pool import ThreadPool\nfrom shop.models import Book\n\npool = ThreadPool(2)\n\ndef work():\n    Book.objects.count()\n\ndef start():\n    pool.apply_async(func=work)\n",
+        # an executor imported from another module
+        "from shop.pools import executor\nfrom shop.models import Book\n\ndef work():\n    Book.objects.count()\n\ndef start():\n    executor.submit(work)\n",
+        # an executor held in an attribute
+        "from concurrent.futures import ThreadPoolExecutor\nfrom shop.models import Book\n\nclass Jobs:\n    def __init__(self):\n        self.pool = ThreadPoolExecutor(2)\n\n    def work(self):\n        Book.objects.count()\n\n    def start(self):\n        self.pool.submit(self.work)\n",
+        # a future's callback, run in the worker thread
+        "from concurrent.futures import ThreadPoolExecutor\nfrom shop.models import Book\n\npool = ThreadPoolExecutor(2)\n\ndef done(future):\n    Book.objects.count()\n\ndef start():\n    pool.submit(print).add_done_callback(done)\n",
+    ],
+    ids=["bound", "made", "module-level", "self-attr", "annotated", "callback", "threadpool", "imported-executor", "pool-attr", "done-callback"],
+)
+def test_the_orm_is_found_through_the_form(code: str, tmp_path: Path) -> None:
+    entries = scan(
+        tmp_path,
+        code,
+        **{"shop/repo.py": REPO, "shop/pools.py": "from concurrent.futures import ThreadPoolExecutor\n\nexecutor = ThreadPoolExecutor(4)\n"},
+    )
+    leaking = [e for e in entries if e.leaks]
+    assert len(leaking) == 1, entries
+    assert leaking[0].orm is not None and "objects" in leaking[0].orm.what
+
+
+def test_the_last_definition_of_a_name_wins(tmp_path: Path) -> None:
+    code = """\
+import threading
+from shop.models import Book
+
+
+def start():
+    def work():
+        Book.objects.count()
+
+    def work():
+        return 1
+
+    threading.Thread(target=work).start()
+"""
+    entry = only(tmp_path, code)
+    assert entry.orm is None and not entry.leaks
+
+
+def test_a_signal_receivers_instance_is_the_sender_model(tmp_path: Path) -> None:
+    models = """\
+from django.db import models
+
+
+class Email(models.Model):
+    sent = models.BooleanField(default=False)
+
+    def send(self):
+        self.sent = True
+        self.save()
+"""
+    code = """\
+import threading
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from shop.models import Email
+
+
+@receiver(post_save, sender=Email)
+def send_email(sender, instance, **kwargs):
+    threading.Thread(target=instance.send).start()
+"""
+    entry = only(tmp_path, code, **{"shop/models.py": models})
+    assert entry.leaks and entry.orm is not None and entry.orm.what == "self.save()"
