@@ -42,13 +42,27 @@ class Repo:
         # a future's callback, run in the worker thread
         "from concurrent.futures import ThreadPoolExecutor\nfrom shop.models import Book\n\npool = ThreadPoolExecutor(2)\n\ndef done(future):\n    Book.objects.count()\n\ndef start():\n    pool.submit(print).add_done_callback(done)\n",
     ],
-    ids=["bound", "made", "module-level", "self-attr", "annotated", "callback", "threadpool", "imported-executor", "pool-attr", "done-callback"],
+    ids=[
+        "bound",
+        "made",
+        "module-level",
+        "self-attr",
+        "annotated",
+        "callback",
+        "threadpool",
+        "imported-executor",
+        "pool-attr",
+        "done-callback",
+    ],
 )
 def test_the_orm_is_found_through_the_form(code: str, tmp_path: Path) -> None:
     entries = scan(
         tmp_path,
         code,
-        **{"shop/repo.py": REPO, "shop/pools.py": "from concurrent.futures import ThreadPoolExecutor\n\nexecutor = ThreadPoolExecutor(4)\n"},
+        **{
+            "shop/repo.py": REPO,
+            "shop/pools.py": "from concurrent.futures import ThreadPoolExecutor\n\nexecutor = ThreadPoolExecutor(4)\n",
+        },
     )
     leaking = [e for e in entries if e.leaks]
     assert len(leaking) == 1, entries
@@ -99,3 +113,34 @@ def send_email(sender, instance, **kwargs):
 """
     entry = only(tmp_path, code, **{"shop/models.py": models})
     assert entry.leaks and entry.orm is not None and entry.orm.what == "self.save()"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    if connection.connection is not None:\n        connection.close()\n",  # the guard in a finally
+        "    connections['default']\n    connections.all()\n",  # naming connections opens nothing
+    ],
+)
+def test_naming_the_connection_is_not_database_use(body: str, tmp_path: Path) -> None:
+    code = f"import threading\nfrom django.db import connection, connections\n\ndef work():\n{body}\nthreading.Thread(target=work).start()\n"
+    entry = only(tmp_path, code)
+    assert entry.orm is None and not entry.leaks
+
+
+def test_a_thread_working_on_a_connection_handed_to_it_does_not_leak(tmp_path: Path) -> None:
+    code = """\
+import threading
+from django.db import connections
+from shop.models import Book
+
+
+def runner(shared):
+    connections["default"] = shared
+    Book.objects.count()
+
+
+def start():
+    threading.Thread(target=runner, args=[connections["default"]]).start()
+"""
+    assert not only(tmp_path, code).leaks

@@ -535,6 +535,8 @@ class _Analyzer:
                     state.use(self._use(func, deco, ast.unparse(deco)), covered=None)
         self._scan_block(func, body, state, covered=None)
         result = state.result()
+        if result.orm is not None and self._uses_a_shared_connection(func, body):
+            result = _Result(None, Closing.NOT_NEEDED)  # the connection is the caller's, not its own
         if result.orm is not None and result.closing is not Closing.FINALLY and not isinstance(node, ast.Lambda):
             for deco in node.decorator_list:
                 closing = self.closing_callable(func, deco.func if isinstance(deco, ast.Call) else deco)
@@ -632,6 +634,20 @@ class _Analyzer:
             ):
                 closer_parts.update(id(n) for n in ast.walk(node))
                 state.use(self._use(func, node, ast.unparse(node)), covered)
+
+    def _uses_a_shared_connection(self, func: _Func, body: list[ast.stmt]) -> bool:
+        """``connections["default"] = main_thread_connection``: the thread works on a connection handed
+        to it (Django's own thread-sharing tests), which it neither opens nor must close."""
+        for stmt in body:
+            for node in _own_nodes(stmt):
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if (
+                            isinstance(target, ast.Subscript)
+                            and self.project.qualify(func.module, target.value) == "django.db.connections"
+                        ):
+                            return True
+        return False
 
     def _use(self, func: _Func, node: ast.AST, what: str) -> OrmUse:
         return OrmUse(func.module.rel, getattr(node, "lineno", 0), what)
@@ -904,8 +920,41 @@ def _stronger(a: Closing | None, b: Closing | None) -> Closing | None:
     return a if _rank(a) >= _rank(b) else b
 
 
+# What opens a connection (or uses the one open): a cursor, a transaction, the connection's own
+# calls. Naming `connection` is not database use: `if connection.connection is not None:
+# connection.close()` in a finally is the close, and `connections["x"]`, `connections.all()` open nothing.
+_OPENING = frozenset(
+    [
+        "cursor",
+        "chunked_cursor",
+        "ensure_connection",
+        "connect",
+        "get_autocommit",
+        "set_autocommit",
+        "commit",
+        "rollback",
+        "savepoint",
+        "savepoint_commit",
+        "savepoint_rollback",
+        "introspection",
+        "schema_editor",
+        "atomic",
+        "mark_for_rollback_on_error",
+        "on_commit",
+        "execute",
+    ]
+)
+
+
 def _is_orm_name(dotted: str | None) -> bool:
-    return dotted is not None and any(dotted == r or dotted.startswith((r + ".", r + "[")) for r in _ORM_ROOTS)
+    """``connection.cursor``, ``connections["x"].cursor``, ``transaction.atomic``: a use of the database."""
+    if dotted is None:
+        return False
+    for root in _ORM_ROOTS:
+        if dotted.startswith((root + ".", root + "[].")):
+            rest = dotted[len(root) :].removeprefix("[]").lstrip(".").split(".")
+            return bool(rest) and rest[0] in _OPENING
+    return False
 
 
 def _root_name(expr: ast.expr) -> str | None:
