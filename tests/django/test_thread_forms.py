@@ -144,3 +144,38 @@ def start():
     threading.Thread(target=runner, args=[connections["default"]]).start()
 """
     assert not only(tmp_path, code).leaks
+
+
+@pytest.mark.parametrize(
+    ("finally_body", "closing"),
+    [
+        ("        close_db()\n", "finally"),  # a helper that closes, called in the finally
+        ("        if connection.connection is not None:\n            connection.close()\n", "finally"),  # guarded
+        ("        if settings.DEBUG:\n            connections.close_all()\n", "happy-path"),  # may be skipped
+    ],
+    ids=["helper", "guarded", "conditional"],
+)
+def test_a_close_is_a_close_on_every_exit_path_only(finally_body: str, closing: str, tmp_path: Path) -> None:
+    code = f"""\
+import threading
+from django.conf import settings
+from django.db import connection, connections
+from shop.models import Book
+
+
+def close_db():
+    connections.close_all()
+
+
+def work():
+    try:
+        Book.objects.count()
+    finally:
+{finally_body}
+
+threading.Thread(target=work).start()
+"""
+    entry = only(tmp_path, code)
+    assert entry.orm is not None
+    assert entry.closing.value in ((closing,) if closing == "finally" else ("happy-path", "never"))
+    assert entry.leaks is (closing != "finally")

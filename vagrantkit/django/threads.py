@@ -674,16 +674,46 @@ class _Analyzer:
             for n in ast.walk(loop)
         )
 
-    def closer_in(self, func: _Func, body: list[ast.stmt]) -> Closing | None:
-        """The strongest closer a block runs (a ``finally`` body)."""
+    def closer_in(self, func: _Func, body: list[ast.stmt], depth: int = 0) -> Closing | None:
+        """The strongest closer a block always runs (a ``finally`` body): a closer call, a loop over
+        ``connections.all()`` closing each, or a project function that does so (``self._close_db()``).
+
+        Under an ``if`` it counts only when the condition asks whether the connection is open
+        (``if connection.connection is not None``: closing when open is closing); any other
+        condition may skip it.
+        """
         found: Closing | None = None
         for stmt in body:
+            if isinstance(stmt, ast.If):
+                if self._asks_if_open(func, stmt.test):
+                    found = _stronger(found, self.closer_in(func, stmt.body, depth))
+                continue
+            if isinstance(stmt, _TRY):
+                found = _stronger(found, self.closer_in(func, stmt.finalbody, depth))
+                found = _stronger(found, self.closer_in(func, stmt.body, depth))
+                continue
+            if isinstance(stmt, (ast.With, ast.AsyncWith)):
+                found = _stronger(found, self.closer_in(func, stmt.body, depth))
+                continue
+            if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+                if isinstance(stmt, (ast.For, ast.AsyncFor)) and self._closes_in_loop(func, stmt):
+                    found = Closing.FINALLY
+                continue
             for node in _own_nodes(stmt):
                 if isinstance(node, ast.Call):
-                    found = _stronger(found, self._closer_kind(func, node))
-                elif isinstance(node, (ast.For, ast.AsyncFor)) and self._closes_in_loop(func, node):
-                    found = Closing.FINALLY
+                    kind = self._closer_kind(func, node)
+                    if kind is None and depth < 3:
+                        helper = self.resolve_call(func, node.func)
+                        if helper is not None and not isinstance(helper.node, ast.Lambda):
+                            kind = self.closer_in(helper, helper.node.body, depth + 1)
+                    found = _stronger(found, kind)
         return found
+
+    def _asks_if_open(self, func: _Func, test: ast.expr) -> bool:
+        """``connection.connection is not None``, ``conn.connection``, ``connection.is_usable()``: about the
+        connection being open, so the close under it happens whenever there is something to close."""
+        text = ast.unparse(test)
+        return bool(re.fullmatch(r"[\w.\[\]'\"]*\.(connection( is not None)?|is_usable\(\))", text))
 
     def closing_callable(self, func: _Func, expr: ast.expr) -> Closing | None:
         """Does this decorator or context manager close connections in a ``finally``?
