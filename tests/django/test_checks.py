@@ -98,7 +98,9 @@ def old():
 threading.Thread(target=happy).start()
 threading.Thread(target=old).start()
 """
-    first, second = run(thread_connections, context(project(tmp_path, code)))
+    # CONN_MAX_AGE computed from the environment: whether close_old_connections() closes is not known.
+    settings = 'import os\nDATABASES = {"default": {"CONN_MAX_AGE": int(os.environ.get("AGE", "0"))}}\n'
+    first, second = run(thread_connections, context(project(tmp_path, code, **{"site/settings.py": settings})))
     assert (first.status, first.key) == (Status.FAIL, "shop/background.py:20")
     assert first.message.endswith(
         "and does not close its connection on every exit path (an exception or a return skips the close)"
@@ -227,7 +229,9 @@ def rename(pk):
 threading.Thread(target=partial(rename, 1)).start()
 threading.Thread(target=lambda: rename(2)).start()
 """
-    first, second = run(thread_connections, context(project(tmp_path, code)))
+    # CONN_MAX_AGE computed from the environment: whether close_old_connections() closes is not known.
+    settings = 'import os\nDATABASES = {"default": {"CONN_MAX_AGE": int(os.environ.get("AGE", "0"))}}\n'
+    first, second = run(thread_connections, context(project(tmp_path, code, **{"site/settings.py": settings})))
     assert first.fix is not None and "wrap the body of rename in `try:" in first.fix.text
     assert second.fix is not None and second.fix.text.startswith("Have the thread run a function instead of the lambda")
 

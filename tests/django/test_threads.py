@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import build_file_tree
 from vagrantkit.django.threads import Closing, OrmUse, ThreadEntry, ThreadKind, scan_threads
 
@@ -242,7 +244,24 @@ threading.Timer(5.0, work).start()
     assert entry.orm == OrmUse("shop/work.py", 9, "Review.objects")
 
 
-def test_close_old_connections_closes_only_obsolete_ones(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("settings", "closing", "leaks"),
+    [
+        (None, Closing.FINALLY, False),  # Django's default CONN_MAX_AGE=0: it closes every connection
+        ('DATABASES = {"default": {"ENGINE": "x", "CONN_MAX_AGE": 0}}\n', Closing.FINALLY, False),
+        ('DATABASES = {"default": {"ENGINE": "x", "CONN_MAX_AGE": 600}}\n', Closing.NEVER, True),  # persistent
+        ("CONN_MAX_AGE = None\n", Closing.NEVER, True),
+        (
+            'import os\nDATABASES = {"default": {"CONN_MAX_AGE": int(os.environ["AGE"])}}\n',
+            Closing.OBSOLETE_ONLY,
+            False,
+        ),
+    ],
+    ids=["default", "zero", "persistent", "forever", "computed"],
+)
+def test_close_old_connections_is_judged_by_conn_max_age(
+    settings: str | None, closing: Closing, leaks: bool, tmp_path: Path
+) -> None:
     code = """\
 import threading
 
@@ -260,9 +279,33 @@ def work():
 
 threading.Thread(target=work).start()
 """
-    entry = only(tmp_path, code)
+    entry = only(tmp_path, code, **({"site/settings.py": settings} if settings else {}))
     assert entry.orm == OrmUse("shop/work.py", 10, "Book.published")
-    assert (entry.closing, entry.leaks) == (Closing.OBSOLETE_ONLY, False)
+    assert (entry.closing, entry.leaks) == (closing, leaks)
+
+
+def test_close_old_connections_at_the_top_of_an_endless_worker_loop_closes_with_conn_max_age_0(tmp_path: Path) -> None:
+    code = """\
+import threading
+import time
+
+from django.db import close_old_connections
+
+from .models import Book
+
+
+def worker():
+    while True:
+        close_old_connections()
+        Book.objects.count()
+        time.sleep(1)
+
+
+threading.Thread(target=worker, daemon=True).start()
+"""
+    assert not only(tmp_path, code).leaks
+    persistent = {"site/settings.py": 'DATABASES = {"default": {"CONN_MAX_AGE": 60}}\n'}
+    assert only(tmp_path / "persistent", code, **persistent).leaks
 
 
 def test_lambda_and_partial_targets_are_analysed(tmp_path: Path) -> None:

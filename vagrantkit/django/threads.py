@@ -410,6 +410,30 @@ class _Project:
         """A subclass of threading.Thread, directly or through project classes."""
         return self._inherits(_THREAD_BASES, self._thread_classes, module, cls)
 
+    @functools.cached_property
+    def _max_age(self) -> str:
+        values: list[object] = []
+        for dotted in self.dotted_names:
+            if b"CONN_MAX_AGE" not in self.source(dotted) or (module := self.load(dotted)) is None:
+                continue
+            for node in ast.walk(module.tree):
+                if isinstance(node, ast.Dict):
+                    for k, v in zip(node.keys, node.values):
+                        if isinstance(k, ast.Constant) and k.value == "CONN_MAX_AGE":
+                            values.append(v.value if isinstance(v, ast.Constant) else ...)
+                elif isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "CONN_MAX_AGE" for t in node.targets
+                ):
+                    values.append(node.value.value if isinstance(node.value, ast.Constant) else ...)
+        if any(v is ... for v in values):
+            return "unknown"
+        return "persistent" if any(v is None or (isinstance(v, (int, float)) and v > 0) for v in values) else "closes"
+
+    def conn_max_age(self) -> str:
+        """``closes`` when every ``CONN_MAX_AGE`` of the project is the literal 0 (or none is set: Django's
+        default), ``persistent`` when one keeps connections (a number above 0, None), else ``unknown``."""
+        return self._max_age
+
     def unique_method(self, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
         """The method ``name`` when exactly one class of the parsed modules defines it and the name is
         distinctive (``mark_as_done``, not ``save`` or ``run``): what an untyped parameter most likely is."""
@@ -572,7 +596,13 @@ class _Analyzer:
                 continue
             if isinstance(stmt, (ast.If, ast.While)):
                 self._scan_expr(func, stmt.test, state, covered)
-                self._scan_block(func, stmt.body, state, covered)
+                inner = covered
+                if isinstance(stmt, ast.While) and _endless(stmt) and stmt.body:
+                    # `while True: close_old_connections(); work()`: each round closes the last one's
+                    # connection, and the loop never ends with one left behind.
+                    first = [n for n in _own_nodes(stmt.body[0]) if isinstance(n, ast.Call)]
+                    inner = _stronger(covered, next((k for n in first if (k := self._closer_kind(func, n))), None))
+                self._scan_block(func, stmt.body, state, inner)
                 self._scan_block(func, stmt.orelse, state, covered)
                 continue
             if isinstance(stmt, (ast.For, ast.AsyncFor)):
@@ -659,7 +689,12 @@ class _Analyzer:
         if dotted in _STRONG_CLOSERS:
             kind = Closing.FINALLY
         elif dotted in _WEAK_CLOSERS:
-            kind = Closing.OBSOLETE_ONLY
+            # close_old_connections() closes what is older than CONN_MAX_AGE: every connection with 0
+            # (Django's default), none that is persistent; unknown when the settings compute it.
+            max_age = self.project.conn_max_age()
+            if max_age == "persistent":
+                return None
+            kind = Closing.FINALLY if max_age == "closes" else Closing.OBSOLETE_ONLY
         else:
             return None
         return None if _shadowed(func, _root_name(call.func)) else kind
@@ -1019,6 +1054,11 @@ def _binding(func: _Func, name: str) -> ast.expr | None:
 
 
 _POOL_NAME = re.compile(r"(^|_)(executor|pool)$", re.IGNORECASE)
+
+
+def _endless(loop: ast.While) -> bool:
+    """``while True`` / ``while 1``: a worker loop that ends only with the process."""
+    return isinstance(loop.test, ast.Constant) and bool(loop.test.value)
 
 
 def _abstract(method: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
