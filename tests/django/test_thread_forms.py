@@ -179,3 +179,25 @@ threading.Thread(target=work).start()
     assert entry.orm is not None
     assert entry.closing.value in ((closing,) if closing == "finally" else ("happy-path", "never"))
     assert entry.leaks is (closing != "finally")
+
+
+def test_two_findings_on_one_line_get_two_ids() -> None:
+    from vagrantkit.doctor.model import REGISTRY, Finding, Fix, iter_results, load_checks
+
+    load_checks()
+    check = REGISTRY["django.thread-connections"]
+    found = [Finding.fail(m, fix=Fix("x"), key="shop/work.py:9") for m in ("a", "b")]
+    assert [r.id for r in iter_results(check, found)] == [
+        "django.thread-connections:shop/work.py:9",
+        "django.thread-connections:shop/work.py:9:2",
+    ]
+
+
+def test_a_thread_running_code_outside_the_project_is_said_to_be_not_checked(tmp_path: Path) -> None:
+    from tests.django.test_checks import context, project, run
+    from vagrantkit.doctor.checks.django import thread_connections
+
+    code = 'import threading\nfrom django.core.management import call_command\n\nthreading.Thread(target=call_command, args=("archive",)).start()\n'
+    (finding,) = run(thread_connections, context(project(tmp_path, code)))
+    assert "1 run code this check cannot follow" in finding.message and "pytest -p vagrantkit.django" in finding.message
+    assert finding.details == ("shop/background.py:4: what the thread runs is not in the project: not checked",)

@@ -423,8 +423,12 @@ def iter_results(check: Check, findings: list[Finding]) -> Iterator[CheckResult]
     if not findings:
         yield CheckResult(check.id, check.title, check.category, Status.PASS, "nothing wrong found")
         return
+    seen: dict[str, int] = {}
     for n, f in enumerate(findings, 1):
         key = f.key if f.key is not None else (str(n) if len(findings) > 1 else None)
+        if key is not None:
+            seen[key] = seen.get(key, 0) + 1
+            key = key if seen[key] == 1 else f"{key}:{seen[key]}"  # two findings on one line: two ids
         yield CheckResult(
             f"{check.id}:{key}" if key else check.id,
             f.title or check.title,
