@@ -201,3 +201,40 @@ def test_a_thread_running_code_outside_the_project_is_said_to_be_not_checked(tmp
     (finding,) = run(thread_connections, context(project(tmp_path, code)))
     assert "1 run code this check cannot follow" in finding.message and "pytest -p vagrantkit.django" in finding.message
     assert finding.details == ("shop/background.py:4: what the thread runs is not in the project: not checked",)
+
+
+def test_sync_to_async_not_thread_sensitive_runs_in_a_thread_of_its_own(tmp_path: Path) -> None:
+    code = """\
+from asgiref.sync import sync_to_async
+from shop.models import Book
+
+
+def count():
+    return Book.objects.count()
+
+
+async def view(request):
+    return await sync_to_async(count, thread_sensitive=False)()
+
+
+async def fine(request):
+    return await sync_to_async(count)()  # thread-sensitive: the main thread's connection
+"""
+    (entry,) = [e for e in scan(tmp_path, code)]
+    assert entry.leaks and entry.name == "count"
+
+
+def test_save_on_an_object_of_another_orm_is_not_djangos(tmp_path: Path) -> None:
+    code = """\
+import threading
+import peewee
+
+
+def work(record):
+    record.save()
+
+
+threading.Thread(target=work, args=(1,)).start()
+"""
+    entry = only(tmp_path, code)
+    assert entry.orm is None and not entry.leaks

@@ -55,6 +55,11 @@ _POOL_METHODS = frozenset(
 )
 _EXECUTOR = "asyncio executor"  # asyncio.to_thread(f), loop.run_in_executor(pool, f): a pool thread runs f
 _PARTIALS = frozenset({"functools.partial", "functools.partialmethod"})
+_SYNC_TO_ASYNC = frozenset(
+    {"asgiref.sync.sync_to_async", "asgiref.sync.SyncToAsync", "channels.db.database_sync_to_async"}
+)
+# Other ORMs and ODMs: their save()/delete() on an object of unknown type is not Django's.
+_OTHER_ORMS = ("peewee", "mongoengine", "sqlalchemy", "pony", "tortoise", "odmantic", "beanie", "mongoengine")
 _ORM_ROOTS = ("django.db.connection", "django.db.connections", "django.db.transaction")
 _STRONG_CLOSERS = frozenset(
     {"django.db.connections.close_all", "django.db.connection.close", "django.db.connections[].close"}
@@ -920,8 +925,12 @@ class _Analyzer:
         if isinstance(receiver, ast.Name) and receiver.id in ("self", "cls"):
             owner = _owner_class(func)
             return owner is not None and self.project.is_model(func.module, owner)
-        # Unknown receivers (a parameter, self.book) count: keyword-only save()/delete() is Django's shape.
-        return self._origin(func, receiver, 0) is not False
+        # Unknown receivers (a parameter, self.book) count: keyword-only save()/delete() is Django's
+        # shape; not in a module that uses another ORM (peewee, mongoengine...), whose objects look alike.
+        origin = self._origin(func, receiver, 0)
+        if origin is None and any(d.startswith(_OTHER_ORMS) for d in func.module.imports.values()):
+            return False
+        return origin is not False
 
     def _origin(self, func: _Func, expr: ast.expr, depth: int) -> bool | None:
         """Is ``expr`` a model instance (True), surely not (False: made by a non-ORM import), or unknown?"""
@@ -1121,6 +1130,13 @@ def _thread_calls(project: _Project, modules: list[_Module]) -> Iterator[tuple[_
                 yield owner, module, node, f"{cls[0].dotted}.{cls[1].name}"
                 continue
             func = node.func
+            if dotted in _SYNC_TO_ASYNC and any(
+                kw.arg == "thread_sensitive" and isinstance(kw.value, ast.Constant) and kw.value.value is False
+                for kw in node.keywords
+            ):
+                # Not thread-sensitive: asgiref runs the function in a pool thread of its own.
+                yield owner, module, node, _EXECUTOR
+                continue
             if dotted == "asyncio.to_thread" or (isinstance(func, ast.Attribute) and func.attr == "run_in_executor"):
                 yield owner, module, node, _EXECUTOR
                 continue
