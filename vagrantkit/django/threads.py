@@ -848,16 +848,9 @@ class _Analyzer:
             owner = _owner_class(func)
             if owner is None:
                 return None
-            for stmt in ast.walk(owner):
-                if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call):
-                    for target in stmt.targets:
-                        if (
-                            isinstance(target, ast.Attribute)
-                            and target.attr == expr.attr
-                            and isinstance(target.value, ast.Name)
-                            and target.value.id == "self"
-                        ):
-                            return project.resolve_class(module, stmt.value.func)
+            for value in _self_assignments(owner, expr.attr):
+                if isinstance(value, ast.Call):
+                    return project.resolve_class(module, value.func)
         return None
 
     def _override(self, module: _Module, cls: ast.ClassDef, name: str) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
@@ -1065,6 +1058,19 @@ def _binding(func: _Func, name: str) -> ast.expr | None:
 _POOL_NAME = re.compile(r"(^|_)(executor|pool)$", re.IGNORECASE)
 
 
+def _self_assignments(klass: ast.ClassDef, attr: str) -> list[ast.expr]:
+    """The values ``self.<attr> = value`` assigns anywhere in the class's methods."""
+    return [
+        node.value
+        for node in ast.walk(klass)
+        if isinstance(node, ast.Assign)
+        and any(
+            isinstance(t, ast.Attribute) and t.attr == attr and isinstance(t.value, ast.Name) and t.value.id == "self"
+            for t in node.targets
+        )
+    ]
+
+
 def _endless(loop: ast.While) -> bool:
     """``while True`` / ``while 1``: a worker loop that ends only with the process."""
     return isinstance(loop.test, ast.Constant) and bool(loop.test.value)
@@ -1213,16 +1219,10 @@ def _is_pool(project: _Project, module: _Module, owner: _Func | None, expr: ast.
                 returned = [r.value for r in ast.walk(node) if isinstance(r, ast.Return) and r.value is not None]
                 if method is not None and any(_is_pool(project, module, method, r, depth + 1) for r in returned):
                     return True
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    if (
-                        isinstance(target, ast.Attribute)
-                        and target.attr == expr.attr
-                        and isinstance(target.value, ast.Name)
-                        and target.value.id == "self"
-                        and _is_pool(project, module, owner, node.value, depth + 1)
-                    ):
-                        return True
+        if klass is not None and any(
+            _is_pool(project, module, owner, value, depth + 1) for value in _self_assignments(klass, expr.attr)
+        ):
+            return True
     return False
 
 
