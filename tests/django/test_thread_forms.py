@@ -238,3 +238,16 @@ threading.Thread(target=work, args=(1,)).start()
 """
     entry = only(tmp_path, code)
     assert entry.orm is None and not entry.leaks
+
+
+def test_why_a_leak_matters_is_said_once_not_under_every_leak(tmp_path: Path) -> None:
+    from tests.django.test_checks import context, project, run
+    from vagrantkit.doctor.checks.django import thread_connections
+
+    code = (
+        "import threading\nfrom .models import Book\n\ndef a():\n    Book.objects.count()\n\n"
+        "def b():\n    Book.objects.count()\n\nthreading.Thread(target=a).start()\nthreading.Thread(target=b).start()\n"
+    )
+    first, second = run(thread_connections, context(project(tmp_path, code)))
+    assert any("is being accessed by other users" in d for d in first.details)
+    assert second.details == ()

@@ -81,7 +81,8 @@ def _result(console: Console, r: CheckResult, *, verbose: bool, prompt: str) -> 
     _hanging(console, head, 6)
     if verbose:
         for detail in r.details:
-            _verbatim(console, detail, 6, "dim")
+            # Prose wraps at the width like the rest; a detail indented by the check is code, kept as is.
+            (_verbatim if detail.startswith(" ") else _wrapped)(console, detail, 6, "dim")
     if r.fix is not None and r.status in (Status.WARN, Status.FAIL):
         for n, line in enumerate(r.fix.text.splitlines()):
             # The first line is prose; the lines after it show code (a Vagrantfile line) as written.

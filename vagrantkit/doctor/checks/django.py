@@ -83,18 +83,21 @@ def _leak_fix(entry: ThreadEntry) -> Fix:
     return Fix(text)
 
 
-def _leak_finding(entry: ThreadEntry) -> Finding:
+# Why a leak matters: said once, under the first leak, not repeated under each.
+_WHY_LEAKS = (
+    "A connection left open keeps PostgreSQL from dropping the test database "
+    '("is being accessed by other users") and piles up in production.',
+    "A pool's worker thread keeps it as long as the pool lives; a thread that ends, until the garbage "
+    "collector frees it, so the failure comes and goes.",
+)
+
+
+def _leak_finding(entry: ThreadEntry, details: tuple[str, ...] = ()) -> Finding:
     where = f"{entry.path}:{entry.line}"
     if entry.closing is Closing.HAPPY_PATH:
         verdict = "and does not close its connection on every exit path (an exception or a return skips the close)"
     else:
         verdict = "and never closes its database connection"
-    details = [
-        "A connection left open keeps PostgreSQL from dropping the test database "
-        '("is being accessed by other users") and piles up in production.',
-        "A pool's worker thread keeps it as long as the pool lives; a thread that ends, until the garbage "
-        "collector frees it, so the failure comes and goes.",
-    ]
     return Finding.fail(
         f"{where}: {_describe(entry)} {_orm_clause(entry)} {verdict}",
         fix=_leak_fix(entry),
@@ -113,7 +116,8 @@ def thread_connections(ctx: DoctorContext, root: Path) -> Iterator[Finding]:
     for entry in scan.threads:
         if entry.leaks:
             problems += 1
-            yield _leak_finding(entry)
+            # The reasons, and the files not checked, under the first finding only.
+            yield _leak_finding(entry, (*_WHY_LEAKS, *details) if problems == 1 else ())
         elif entry.orm is not None and entry.closing is Closing.OBSOLETE_ONLY:
             problems += 1
             where = f"{entry.path}:{entry.line}"
