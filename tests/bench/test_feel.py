@@ -90,8 +90,10 @@ def _bindfs_pid(point: Path) -> int:
 
 def test_a_folder_that_stops_answering_is_given_up_by_name_and_the_rest_goes_on(tmpfs: Path, fuse: Path) -> None:
     # A stopped FUSE daemon: every call into the mount waits, as on a hard NFS mount whose server died.
+    # stat and walk hold no file open: a file open on the stopped mount when the runner exits makes the
+    # kernel's close wait for the daemon's flush answer, and the exit with it (seen once in three CI runs).
     daemon = _bindfs_pid(fuse)
-    argv = [sys.executable, "-I", str(RUNNER), f"mem={tmpfs}", f"fuse={fuse}", "--ops", "stat,read", "--size", "200",
+    argv = [sys.executable, "-I", str(RUNNER), f"mem={tmpfs}", f"fuse={fuse}", "--ops", "stat,walk", "--size", "200",
             "--reps", "20", "--warmup", "0", "--stall-timeout", "2", "--progress"]  # fmt: skip
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -109,7 +111,7 @@ def test_a_folder_that_stops_answering_is_given_up_by_name_and_the_rest_goes_on(
     doc = json.loads(out)
     assert doc["stalled"] == ["fuse"]
     assert any(e.startswith("fuse stopped answering after 2 s") for e in doc["errors"])
-    assert [len(doc["results"]["mem"][op]["ns"]) for op in ("stat", "read")] == [20, 20]  # the rest went on
+    assert [len(doc["results"]["mem"][op]["ns"]) for op in ("stat", "walk")] == [20, 20]  # the rest went on
     assert doc["cleanup"]["left"] == [t["scratch"] for t in doc["targets"] if t["label"] == "fuse"]
     notes = analyze(doc).warnings
     assert any("could not be removed" in n and "rm -rf" in n for n in notes)
