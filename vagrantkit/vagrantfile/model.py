@@ -14,7 +14,6 @@ Vagrant's semantics that the model follows (hashicorp/vagrant v2.3.4, plugins/ke
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -500,9 +499,3 @@ def build(source: Source) -> Vagrantfile:
 def _through_vm(call: Node) -> bool:
     chain = syntax.receiver_chain(call)
     return len(chain) == 3 and text(chain[1]) == "vm"
-
-
-def iter_settings(model: Vagrantfile) -> Iterator[Setting]:
-    yield from model.folders
-    yield from model.networks
-    yield from model.providers

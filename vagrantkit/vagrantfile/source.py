@@ -88,11 +88,6 @@ class Source:
     def line_text(self, line: int) -> str:
         return self.code[self.line_start(line) : self.line_end(line)].decode("utf-8", errors="replace")
 
-    def lines_around(self, start: int, end: int) -> str:
-        """The whole lines that hold bytes ``start`` to ``end``, as text."""
-        first, last = self.line_of(start), self.line_of(max(start, end - 1) if end > start else start)
-        return "\n".join(self.line_text(n) for n in range(first, last + 1))
-
     def indent_of(self, offset: int) -> bytes:
         """The leading whitespace of the line holding ``offset``."""
         start = self._line_starts[self.line_of(offset) - 1]
