@@ -1,0 +1,113 @@
+"""The providers and synced-folder types vagrantkit knows: one entry each, read by init, bench and doctor.
+
+A new provider or sync type is one entry here, plus the files it names: its template block
+(``templates/``), and its doctor checks module. Entries hold data and module names only, so
+that importing this module stays cheap (``vagrantkit --help`` imports nothing heavy).
+
+- init renders ``SyncType.template`` for the project folder and ``Provider.template`` for the
+  machine's resources; ``init --sync``/``--provider`` take the entries' names.
+- bench finds a sync type's mounts in the guest by ``SyncType.fs_types`` and measures each under
+  ``SyncType.label``; a provider's own share is found as ``Provider.share`` says.
+- doctor imports ``checks`` of every entry (and of every host OS, :data:`HOST_CHECKS`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from vagrantkit.host import OS
+
+#: How bench gets a provider's own shared folder for one run.
+TRANSIENT = "transient"  # added for the run and removed after (VirtualBox: VBoxManage sharedfolder add --transient)
+MOUNTED = "mounted"  # none can be added: the ones the Vagrantfile mounts are measured (libvirt: 9p, virtiofs)
+
+
+@dataclass(frozen=True)
+class SyncType:
+    """A kind of synced folder Vagrant mounts from the host (``config.vm.synced_folder ..., type: NAME``)."""
+
+    name: str  # Vagrant's `type:`, and init's --sync value
+    title: str
+    template: str  # the synced_folder block init renders (templates/)
+    fs_types: tuple[str, ...]  # how the guest's /proc/mounts names its mounts
+    label: str  # the target label bench measures its mount under
+    hosts: frozenset[OS]  # the host OSes Vagrant serves it from
+    checks: tuple[str, ...] = ()  # doctor check modules about it
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A Vagrant provider init renders for and bench measures in."""
+
+    name: str  # Vagrant's provider name, and init's --provider value
+    title: str
+    template: str  # the provider block init renders (templates/)
+    share: str  # the file system of its own shared folder, as /proc/mounts names it
+    share_fs: tuple[str, ...]  # every file system of its own shares bench measures
+    bench_share: str  # TRANSIENT or MOUNTED
+    checks: tuple[str, ...] = ()  # doctor check modules about it
+
+
+SYNC_TYPES: dict[str, SyncType] = {
+    s.name: s
+    for s in (
+        SyncType(
+            "nfs",
+            "NFS",
+            "sync/nfs.j2",
+            ("nfs", "nfs4"),
+            "nfs",
+            frozenset({OS.WINDOWS, OS.MACOS, OS.LINUX}),
+            ("vagrantkit.doctor.checks.nfs_windows", "vagrantkit.doctor.checks.nfs_unix"),
+        ),
+        SyncType(
+            "smb",
+            "SMB",
+            "sync/smb.j2",
+            ("cifs", "smb3"),
+            "smb",
+            frozenset({OS.WINDOWS, OS.MACOS}),
+        ),
+    )
+}
+
+PROVIDERS: dict[str, Provider] = {
+    p.name: p
+    for p in (
+        Provider(
+            "virtualbox",
+            "VirtualBox",
+            "provider/virtualbox.j2",
+            "vboxsf",
+            ("vboxsf",),
+            TRANSIENT,
+            ("vagrantkit.doctor.checks.provider",),
+        ),
+        Provider(
+            "libvirt",
+            "libvirt (vagrant-libvirt)",
+            "provider/libvirt.j2",
+            "9p",
+            ("9p", "virtiofs"),
+            MOUNTED,
+            ("vagrantkit.doctor.checks.provider",),
+        ),
+    )
+}
+
+DEFAULT_SYNC = "nfs"
+DEFAULT_PROVIDER = "virtualbox"
+
+
+def sync_of_fs(fs_type: str | None) -> SyncType | None:
+    """The sync type whose guest mounts have this file-system type (``nfs4`` -> NFS), if any."""
+    return next((s for s in SYNC_TYPES.values() if fs_type in s.fs_types), None)
+
+
+def check_modules(extra: Iterable[str] = ()) -> tuple[str, ...]:
+    """Every doctor check module the entries name, in entry order, each once, after ``extra``."""
+    found = dict.fromkeys(extra)
+    for entry in (*PROVIDERS.values(), *SYNC_TYPES.values()):
+        found.update(dict.fromkeys(entry.checks))
+    return tuple(found)
