@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Run `vagrantkit bench` in the lab: a real guest kernel, guest disk vs a 9p share vs NFSv3.
+"""Run `vagrantkit bench` in the lab: a real guest kernel, guest disk vs a 9p share vs NFSv3 vs SMB3.
 
 Usage (as root, with the packages scripts/test installs):
 
@@ -8,11 +8,12 @@ Usage (as root, with the packages scripts/test installs):
     python benchmarks/lab.py --curve [--size 1000] [--reps 5] [--edits 20] [--markdown FILE] [--plot FILE.png]
 
 Boots a one-shot QEMU guest (software emulation) through the lab in tests/lab/lab.py, runs the
-same runner `vagrantkit bench` sends to a Vagrant guest on three folders — the guest's own ext4
-disk (baseline), a 9p share of a scratch host folder, and the same folder over NFSv3 from
+same runner `vagrantkit bench` sends to a Vagrant guest on four folders — the guest's own ext4
+disk (baseline), a 9p share of a scratch host folder, the same folder over NFSv3 from
 nfs-ganesha with the mount options `vagrantkit init` renders (or the --mount-option ones, which
-replace them as init's do) — and prints the same table. Both shares have a host side: op edit
-edits the host folder and times how soon the guest sees it.
+replace them as init's do), and the same folder over SMB 3.0.2 from Samba's smbd, mounted with
+cifs as Vagrant's SMB folder is — and prints the same table. Every share has a host side: op
+edit edits the host folder and times how soon the guest sees it.
 
 ``--curve``: one guest per NFS attribute-cache setting (actimeo=1, 3, 10, 60, and 60 with nocto),
 each measuring edit-to-visible latency and the reloader at runserver's cadence on the guest disk
@@ -35,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rich.console import Console
 
-from tests.lab.lab import bench_in_lab, lab_mount_options
+from tests.lab.lab import LABELS, SMB_MOUNT_OPTIONS, bench_in_lab, lab_mount_options
 from vagrantkit.bench import analysis, report
 from vagrantkit.bench.model import BenchResult
 from vagrantkit.render.options import DEFAULT_MOUNT_OPTIONS, InitOptions
@@ -55,7 +56,7 @@ def run_once(
     extra: list[str],
     options: tuple[str, ...],
     timeout: float,
-    labels: tuple[str, ...] = ("disk", "9p", "nfs"),
+    labels: tuple[str, ...] = LABELS,
 ) -> tuple[dict[str, Any], float]:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="vagrantkit-lab-share-") as share:
@@ -80,7 +81,11 @@ def describe(document: dict[str, Any], seconds: float, options: tuple[str, ...])
         "the lab's own network namespace, no attribute cache of its own: `Attr_Expiration_Time = 0`, "
         "as a kernel server or WinNFSd), mounted by the guest kernel with "
         f"`{','.join(lab_mount_options(InitOptions(mount_options=options)))}` (everything after the "
-        "folder's own options is only what busybox, which has no mount.nfs, must tell the kernel).\n\n"
+        "folder's own options is only what busybox, which has no mount.nfs, must tell the kernel).\n"
+        "- **smb**: the same host folder over SMB 3.0.2 from Samba's smbd (userspace, on the same "
+        "loopback), mounted by the guest kernel's cifs as Vagrant's SMB synced folder is: "
+        f"`{','.join(SMB_MOUNT_OPTIONS)}` (what `vagrantkit init --sync smb` renders) and `sec=ntlmssp` "
+        "with a user and password (what Vagrant adds); cifs's own cache defaults (`cache=strict,actimeo=1`).\n\n"
     )
 
 
@@ -213,10 +218,10 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(document, indent=2) + "\n")
     if args.plot:
-        report.write_plot(result, args.plot, title="Lab (QEMU TCG guest): guest ext4 disk = 1 vs 9p vs NFSv3")
+        report.write_plot(result, args.plot, title="Lab (QEMU TCG guest): guest ext4 disk = 1 vs 9p vs NFSv3 vs SMB3")
     if args.markdown:
         args.markdown.write_text(
-            "# Lab results: guest disk vs 9p vs NFSv3, in a real guest kernel\n\n"
+            "# Lab results: guest disk vs 9p vs NFSv3 vs SMB3, in a real guest kernel\n\n"
             + describe(document, seconds, options)
             + "Cells: median · items/s · **time ratio to the guest disk** [bootstrap 95% interval]; host edit "
             "seen: from the host's edit to the guest's first stat that shows it. Software emulation makes "

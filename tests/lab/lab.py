@@ -40,6 +40,8 @@ from typing import Any
 from tests.ganesha import MOUNT_PORT, NFS_PORT, Client, Export, GaneshaError, config, start_in, start_rpcbind
 from tests.kernel import BUSYBOX, KernelUnavailable, initramfs, kernel_release
 from tests.netns import Sandbox, SandboxUnavailable, sigterm_unwinds
+from tests.samba import Samba, SambaError
+from tests.samba import start_in as start_smbd
 from vagrantkit.bench.edit import HostEditor
 from vagrantkit.bench.transport import RUNNER_PATH, Editor, Progress, conversation, parse_document
 from vagrantkit.errors import VagrantkitError
@@ -60,6 +62,18 @@ WANTED_MODULES = (
     "crc32c_generic",
     "ext4",
     "nfsv3",
+    # SMB3 with cifs: the client and the crypto it asks for by name (its modinfo softdeps: SMB3
+    # signing is cmac(aes), SMB 3.1.1's preauth integrity sha512, NTLMSSP ecb(arc4), encryption
+    # gcm(aes) and ccm(aes), which the crypto API builds of ghash and ctr: loaded by hand, as the
+    # initramfs has no modprobe to answer the kernel's requests).
+    "cifs",
+    "cmac",
+    "sha512_generic",
+    "ecb",
+    "ghash_generic",
+    "ctr",
+    "gcm",
+    "ccm",
     "virtio_console",  # the control port: op edit's requests to the host side
 )
 # The control port's name; the guest finds its device (/dev/vportNp1, N by bus order) by it.
@@ -81,13 +95,18 @@ PROGRAMS = (
     "ganesha.nfsd",
     "rpcbind",
     "rpcinfo",
+    "smbd",
+    "smbpasswd",
     "mkfs.ext4",
     "modinfo",
     "ip",
     "unshare",
     "nsenter",
 )
-GUEST_MOUNT_ROOT = "/tmp/lab"  # inside the chroot (the host root, read-only, with a tmpfs on /tmp)
+GUEST_MOUNT_ROOT = "/tmp/lab"
+# The lab's folders, the guest's own disk first (the baseline); the shares are one host folder each time.
+SHARES = ("9p", "nfs", "smb")
+LABELS = ("disk", *SHARES)  # inside the chroot (the host root, read-only, with a tmpfs on /tmp)
 
 
 class LabUnavailable(RuntimeError):
@@ -109,6 +128,17 @@ def lab_mount_options(options: InitOptions | None = None) -> list[str]:
         f"addr={HOST_FROM_GUEST}",
     ]
     return rendered + transport
+
+
+# The SMB folder's options as Vagrant's SMB synced folder mounts it for init --sync smb (the
+# rendered mount_options, then what Vagrant's Linux guest adds itself: sec=ntlmssp and the user's
+# credentials, here the lab's own account; busybox has no mount.cifs, so they go to the kernel as is).
+SMB_MOUNT_OPTIONS = ("vers=3.02", "mfsymlinks")
+
+
+def lab_smb_options(samba: Samba, options: Sequence[str] = SMB_MOUNT_OPTIONS) -> list[str]:
+    """The guest's cifs mount options for the lab's smbd."""
+    return [*options, "sec=ntlmssp", f"username={samba.user}", f"password={samba.password}"]
 
 
 def check_prerequisites() -> None:
@@ -143,7 +173,7 @@ mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 ctl /ctl || { echo "la
 step() { echo "lab: $*"; echo "$*" >> /ctl/steps; }
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,ro hostroot /host && step "host root mounted"
 mount -t tmpfs tmpfs /host/tmp
-mkdir -p /host/tmp/ctl "/host$LAB_ROOT/disk" "/host$LAB_ROOT/9p" "/host$LAB_ROOT/nfs"
+mkdir -p /host/tmp/ctl "/host$LAB_ROOT/disk" "/host$LAB_ROOT/9p" "/host$LAB_ROOT/nfs" "/host$LAB_ROOT/smb"
 mount --bind /ctl /host/tmp/ctl
 mount -t proc proc /host/proc
 mount -t devtmpfs dev /host/dev
@@ -155,10 +185,11 @@ ip link set eth0 up
 ip addr add 10.0.2.15/24 dev eth0
 ip route add default via 10.0.2.2
 mount -t nfs -o "$LAB_NFS_OPTIONS" "10.0.2.2:$LAB_EXPORT" "/host$LAB_ROOT/nfs" && step "nfs mounted"
+mount -t cifs -o "$LAB_SMB_OPTIONS" "//10.0.2.2/$LAB_SMB_SHARE" "/host$LAB_ROOT/smb" && step "smb mounted"
 cat /proc/mounts > /ctl/mounts
 chroot /host /bin/sh /tmp/ctl/job.sh > /ctl/job.out 2> /ctl/job.err
 echo $? > /ctl/job.rc
-umount "/host$LAB_ROOT/nfs" "/host$LAB_ROOT/9p" "/host$LAB_ROOT/disk"
+umount "/host$LAB_ROOT/smb" "/host$LAB_ROOT/nfs" "/host$LAB_ROOT/9p" "/host$LAB_ROOT/disk"
 sync
 step "done"
 poweroff -f
@@ -243,6 +274,7 @@ class Lab:
         self.workdir = Path()
         self.release = ""
         self.pids: dict[int, str] = {}
+        self.samba: Samba | None = None
 
     @property
     def watch_socket(self) -> Path:
@@ -265,6 +297,11 @@ class Lab:
             except GaneshaError as exc:
                 raise LabUnavailable(str(exc)) from exc
             self.pids[ganesha] = "ganesha"
+            try:
+                self.samba = start_smbd(self.sandbox, self.workdir / "samba", self.share)
+            except SambaError as exc:
+                raise LabUnavailable(str(exc)) from exc
+            self.pids[self.samba.pid] = "smbd"
         except BaseException:
             self._stack.close()
             raise
@@ -303,6 +340,8 @@ class Lab:
                 f"LAB_ROOT='{GUEST_MOUNT_ROOT}'\n"
                 f"LAB_EXPORT='{self.share}'\n"
                 f"LAB_NFS_OPTIONS='{','.join(lab_mount_options(self.options))}'\n"
+                f"LAB_SMB_SHARE='{self.samba.share if self.samba else ''}'\n"
+                f"LAB_SMB_OPTIONS='{','.join(lab_smb_options(self.samba)) if self.samba else ''}'\n"
             )
             with disk.open("wb") as handle:
                 handle.truncate(self.disk_mib * 1024 * 1024)
@@ -543,7 +582,7 @@ class LabWatch:
             yield
 
 
-def target_args(root: str = GUEST_MOUNT_ROOT, labels: Sequence[str] = ("disk", "9p", "nfs")) -> list[str]:
+def target_args(root: str = GUEST_MOUNT_ROOT, labels: Sequence[str] = LABELS) -> list[str]:
     """Runner target arguments for the lab's folders, the guest's own disk first (baseline)."""
     return [f"{label}={root}/{label}" for label in labels]
 
@@ -556,7 +595,7 @@ def bench_in_lab(
     mount_options: Sequence[str] | None = None,
     watch: Callable[[str], None] | None = None,
     lab: Lab | None = None,
-    labels: Sequence[str] = ("disk", "9p", "nfs"),
+    labels: Sequence[str] = LABELS,
     forward: LabWatch | None = None,
 ) -> tuple[dict[str, Any], GuestRun, Lab]:
     """Run the bench runner once in a lab guest, on :func:`target_args` plus ``runner_args``.
@@ -570,7 +609,7 @@ def bench_in_lab(
     ``lines`` and ``stats`` say what it did).
     """
     run_id = secrets.token_hex(4)
-    shared = [label for label in labels if label in ("9p", "nfs")]
+    shared = [label for label in labels if label in SHARES]
     editor = HostEditor(dict.fromkeys(shared, share), run_id)
     args = [*target_args(labels=labels), *runner_args, "--id", run_id]
     args += [word for label in shared for word in ("--host-side", label)]

@@ -20,6 +20,9 @@ from tests.bench.conftest import scratch_left
 from tests.conftest import build_file_tree, unavailable
 from tests.ganesha import start_in, terminate
 from tests.lab.lab import (
+    LABELS,
+    SHARES,
+    SMB_MOUNT_OPTIONS,
     GuestRun,
     Lab,
     LabUnavailable,
@@ -73,12 +76,17 @@ def lab_run(tmp_path_factory: pytest.TempPathFactory) -> LabRun:
     return LabRun(share, document, guest, lab.workdir, before, lab.pids, lab.sandbox.netns, lab.release)
 
 
-def test_all_three_targets_are_measured_for_every_operation(lab_run: LabRun) -> None:
+def test_all_four_targets_are_measured_for_every_operation(lab_run: LabRun) -> None:
     doc = lab_run.document
     assert doc["status"] == "ok", doc["errors"]
-    assert [t["label"] for t in doc["targets"]] == ["disk", "9p", "nfs"]
-    assert {t["label"]: t["mount"]["fs_type"] for t in doc["targets"]} == {"disk": "ext4", "9p": "9p", "nfs": "nfs"}
-    for label in ("disk", "9p", "nfs"):
+    assert [t["label"] for t in doc["targets"]] == ["disk", "9p", "nfs", "smb"]
+    assert {t["label"]: t["mount"]["fs_type"] for t in doc["targets"]} == {
+        "disk": "ext4",
+        "9p": "9p",
+        "nfs": "nfs",
+        "smb": "cifs",
+    }
+    for label in LABELS:
         # edit: the shares only (the host edits the folder behind them; the guest disk has none)
         assert set(doc["results"][label]) == set(OPERATIONS) - ({"edit"} if label == "disk" else set())
         for op, result in doc["results"][label].items():
@@ -86,13 +94,15 @@ def test_all_three_targets_are_measured_for_every_operation(lab_run: LabRun) -> 
             assert all(ns > 0 for ns in result["ns"]), (label, op)
 
 
-def test_a_host_edit_reaches_the_guest_through_both_shares_over_the_control_port(lab_run: LabRun) -> None:
-    for label in ("9p", "nfs"):
+def test_a_host_edit_reaches_the_guest_through_every_share_over_the_control_port(lab_run: LabRun) -> None:
+    for label in SHARES:
         edit = lab_run.document["results"][label]["edit"]
         assert edit["misses"] == [] and edit["kinds"] == runner.edit_plan(8)
-    # With actimeo=1 and no attribute cache in ganesha, NFS shows an edit within about a second.
-    nfs = lab_run.document["results"]["nfs"]["edit"]["ns"]
-    assert max(nfs) < 3e9, nfs
+    # With actimeo=1 (NFS: init's option; cifs: its default) and no attribute cache in ganesha,
+    # NFS and SMB show an edit within about a second.
+    for label in ("nfs", "smb"):
+        latencies = lab_run.document["results"][label]["edit"]["ns"]
+        assert max(latencies) < 3e9, (label, latencies)
 
 
 def test_the_runner_ran_in_the_guest_kernel(lab_run: LabRun) -> None:
@@ -101,7 +111,14 @@ def test_the_runner_ran_in_the_guest_kernel(lab_run: LabRun) -> None:
     assert lab_run.document["environment"]["kernel"]["release"] in booted
     assert lab_run.document["environment"]["kernel"]["release"] == lab_run.release
     # The guest's init got through every step of INIT_SCRIPT, the job in between.
-    assert lab_run.guest.steps == ["host root mounted", "guest disk mounted", "9p mounted", "nfs mounted", "done"]
+    assert lab_run.guest.steps == [
+        "host root mounted",
+        "guest disk mounted",
+        "9p mounted",
+        "nfs mounted",
+        "smb mounted",
+        "done",
+    ]
 
 
 def test_the_document_is_valid_json_and_analyses_against_the_guest_disk(lab_run: LabRun) -> None:
@@ -111,12 +128,12 @@ def test_the_document_is_valid_json_and_analyses_against_the_guest_disk(lab_run:
     assert [r.op for r in result.rows] == list(OPERATIONS)
     for row in result.rows:
         if row.op == "edit":  # latencies of the shares, no ratio to the guest disk (which has no host side)
-            assert [c.label for c in row.cells] == ["9p", "nfs"] and all(c.ratio is None for c in row.cells)
+            assert [c.label for c in row.cells] == list(SHARES) and all(c.ratio is None for c in row.cells)
             continue
         medians = {c.label: c.stats.median_ns for c in row.cells}
         ratios = {c.label: c.ratio for c in row.cells}
         assert ratios["disk"] is None  # the baseline
-        for label in ("9p", "nfs"):
+        for label in SHARES:
             ratio = ratios[label]
             assert ratio is not None
             assert ratio.value == pytest.approx(medians[label] / medians["disk"])
@@ -146,6 +163,17 @@ def test_nfs_is_mounted_with_the_options_init_renders(lab_run: LabRun) -> None:
     assert nfs["mount"]["options"] == ",".join(options)
 
 
+def test_smb_is_mounted_with_smb3_and_the_options_init_renders(lab_run: LabRun) -> None:
+    mount = mount_of(PurePosixPath("/host/tmp/lab/smb"), parse_mounts(lab_run.guest.mounts))
+    assert mount is not None and mount.fstype == "cifs"
+    for rendered in SMB_MOUNT_OPTIONS:
+        assert rendered in mount.options, (rendered, mount.options)
+    # The password went to the kernel, which never shows it.
+    assert not any(option.startswith("password") for option in mount.options)
+    smb = next(t for t in lab_run.document["targets"] if t["label"] == "smb")
+    assert smb["mount"]["options"] == ",".join(mount.options)
+
+
 def test_scratch_folders_are_gone_and_the_share_is_untouched(lab_run: LabRun) -> None:
     assert scratch_left(lab_run.share) == []
     assert snapshot(lab_run.share) == lab_run.share_before
@@ -157,7 +185,7 @@ def test_scratch_folders_are_gone_and_the_share_is_untouched(lab_run: LabRun) ->
 
 def test_the_lab_stops_everything_it_started(lab_run: LabRun) -> None:
     # Its own rpcbind (never one that ran already), ganesha and the guest, all in its sandbox ...
-    assert sorted(lab_run.pids.values()) == ["ganesha", "qemu", "rpcbind"]
+    assert sorted(lab_run.pids.values()) == ["ganesha", "qemu", "rpcbind", "smbd"]
     # ... are all gone, and so are the namespace and the lab's folders.
     assert {pid: name for pid, name in lab_run.pids.items() if process_alive(pid)} == {}
     namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=30, check=True)
@@ -186,7 +214,7 @@ def test_a_server_that_dies_mid_run_is_named_and_the_other_folders_finish(tmp_pa
             threading.Thread(target=outage, daemon=True).start()
 
     args = ["--ops", "stat", "--size", "100", "--reps", "40", "--warmup", "0", "--stall-timeout", "5"]
-    document, guest, _ = bench_in_lab(share, args, timeout=600, lab=lab, watch=watch)
+    document, guest, _ = bench_in_lab(share, args, timeout=600, lab=lab, watch=watch, labels=("disk", "9p", "nfs"))
     assert killed.is_set()
     assert document["status"] == "failed" and document["stalled"] == ["nfs"]
     assert any(e.startswith("nfs stopped answering after 5 s") for e in document["errors"]), document["errors"]
