@@ -1,4 +1,8 @@
-"""Windows NFS checks: vagrant-winnfsd, its WinNFSd executable, firewall rule, ports, process, nfspaths.
+"""Windows host checks: Hyper-V under VirtualBox; vagrant-winnfsd, its WinNFSd executable, firewall rule,
+ports, process and nfspaths.
+
+The facts they read (tasklist, netstat, netsh, PowerShell) are gathered in
+:mod:`vagrantkit.doctor.facts.windows` and :mod:`vagrantkit.doctor.facts.winnfsd`.
 
 Facts from the plugin (winnfsd/vagrant-winnfsd): it ships ``bin/winnfsd.exe``; on every Vagrant
 start it adds the firewall rules ``VagrantWinNFSd-<version>`` (in and out, profile=any); it keeps
@@ -10,11 +14,18 @@ running, so a leftover daemon keeps serving the old path list. WinNFSd listens o
 
 from __future__ import annotations
 
-import csv
 import re
 
 from vagrantkit.doctor.checks.common import WINNFSD, uses_nfs, version_tuple
-from vagrantkit.doctor.checks.provider import virtualbox
+from vagrantkit.doctor.facts.virtualbox import all_vms, running_vms
+from vagrantkit.doctor.facts.windows import allowing_rules, firewall_rules, hypervisor_present, listeners, processes
+from vagrantkit.doctor.facts.winnfsd import (
+    plugin_exe_pattern,
+    plugin_version,
+    rule_name,
+    winnfsd_exe,
+    winnfsd_pids,
+)
 from vagrantkit.doctor.model import WINDOWS_ONLY, Category, DoctorContext, Finding, Fix, check
 
 PORTS = {111: "portmap", 1058: "mount", 2049: "nfs"}
@@ -25,111 +36,6 @@ NFS_ENFORCED = (2, 2, 10)
 # Beyond this many export blocks the file is no longer what one project needs (pruning failed).
 NFSPATHS_MAX_BLOCKS = 10
 NFSPATHS_MAX_BYTES = 16 * 1024
-
-
-def plugin_version(ctx: DoctorContext) -> str | None:
-    """The installed vagrant-winnfsd version, from `vagrant plugin list` or the gem folder."""
-    for plugin in ctx.plugins() or ():
-        if plugin.name == WINNFSD:
-            return plugin.version.split(",")[0].strip()
-    exe = winnfsd_exe(ctx)
-    m = re.search(r"vagrant-winnfsd-(\d[\w.]*)", exe or "")
-    return m[1] if m else None
-
-
-def _plugin_exe_pattern(ctx: DoctorContext) -> str:
-    """The glob of the winnfsd.exe the plugin's gems ship, one per installed version."""
-    return str(ctx.host.vagrant_home() / "gems" / "*" / "gems" / "vagrant-winnfsd-*" / "bin" / "winnfsd.exe")
-
-
-def winnfsd_exe(ctx: DoctorContext) -> str | None:
-    """The plugin's winnfsd.exe (newest version), else a standalone WinNFSd on PATH."""
-
-    def compute() -> str | None:
-        host = ctx.host
-        pattern = _plugin_exe_pattern(ctx)
-        found = sorted(host.glob(pattern), key=lambda p: version_tuple(re.sub(r".*vagrant-winnfsd-", "", p)))
-        return found[-1] if found else host.which("winnfsd")
-
-    return ctx.cached("winnfsd.exe", compute)
-
-
-def processes(ctx: DoctorContext) -> dict[int, str] | None:
-    """PID -> image name from ``tasklist /fo csv /nh`` (once per run)."""
-
-    def compute() -> dict[int, str] | None:
-        out = ctx.host.output(["tasklist", "/fo", "csv", "/nh"], timeout=15)
-        if out is None:
-            return None
-        table = {}
-        for row in csv.reader(out.splitlines()):
-            if len(row) >= 2 and row[1].isdigit():
-                table[int(row[1])] = row[0]
-        return table
-
-    return ctx.cached("tasklist", compute)
-
-
-def winnfsd_pids(ctx: DoctorContext) -> frozenset[int] | None:
-    """The PIDs of the running winnfsd.exe processes, None when tasklist failed."""
-    names = processes(ctx)
-    if names is None:
-        return None
-    return frozenset(pid for pid, name in names.items() if name.lower() == "winnfsd.exe")
-
-
-def listeners(ctx: DoctorContext) -> list[tuple[str, str, int, int]] | None:
-    """(protocol, address, port, pid) of listening TCP and bound UDP sockets, from ``netstat -ano``."""
-
-    def compute() -> list[tuple[str, str, int, int]] | None:
-        out = ctx.host.output(["netstat", "-ano"], timeout=20)
-        if out is None:
-            return None
-        found = []
-        for line in out.splitlines():
-            parts = line.split()
-            if len(parts) >= 4 and parts[0] in ("TCP", "UDP") and parts[-1].isdigit():
-                if parts[0] == "TCP" and (len(parts) < 5 or parts[3] != "LISTENING"):
-                    continue
-                address, _, port = parts[1].rpartition(":")
-                if port.isdigit():
-                    found.append((parts[0], address, int(port), int(parts[-1])))
-        return found
-
-    return ctx.cached("netstat", compute)
-
-
-def firewall_rules(ctx: DoctorContext, name: str) -> list[dict[str, str]] | None:
-    """The rules called ``name`` (``netsh advfirewall firewall show rule``), [] when none; None when netsh failed."""
-
-    def compute() -> list[dict[str, str]] | None:
-        done = ctx.host.run(["netsh", "advfirewall", "firewall", "show", "rule", f"name={name}"], timeout=15)
-        if done is None:
-            return None
-        rules: list[dict[str, str]] = []
-        for line in done.stdout.splitlines():
-            key, sep, value = line.partition(":")
-            if not sep or key.startswith("-"):
-                continue
-            key, value = key.strip(), value.strip()
-            if key == "Rule Name":
-                rules.append({})
-            if rules:
-                rules[-1][key] = value
-        return rules
-
-    return ctx.cached(f"netsh:{name}", compute)
-
-
-def allowing_rules(rules: list[dict[str, str]]) -> list[dict[str, str]]:
-    """The enabled inbound rules that allow, among ``rules`` (as ``firewall_rules`` gives them)."""
-    return [
-        r
-        for r in rules
-        if r.get("Direction", "").lower() == "in"
-        and r.get("Enabled", "").lower() == "yes"
-        and r.get("Action", "").lower() == "allow"
-    ]
 
 
 @check("nfs.winnfsd-plugin", "vagrant-winnfsd plugin", Category.NFS, only=WINDOWS_ONLY)
@@ -171,13 +77,8 @@ def winnfsd_executable(ctx: DoctorContext) -> Finding:
             "reinstall the plugin so that the executable is back:",
             (f"vagrant plugin uninstall {WINNFSD}", INSTALL),
         ),
-        details=(f"looked for {_plugin_exe_pattern(ctx)}",),
+        details=(f"looked for {plugin_exe_pattern(ctx)}",),
     )
-
-
-def rule_name(ctx: DoctorContext) -> str | None:
-    version = plugin_version(ctx)
-    return f"VagrantWinNFSd-{version}" if version else None
 
 
 @check("nfs.winnfsd-firewall", "WinNFSd firewall rule", Category.NFS, only=WINDOWS_ONLY)
@@ -254,27 +155,6 @@ def winnfsd_ports(ctx: DoctorContext) -> Finding | list[Finding]:
     return Finding.passed("; ".join(parts))
 
 
-def running_vms(ctx: DoctorContext) -> list[str] | None:
-    """UUIDs of running VirtualBox VMs (`VBoxManage list runningvms`), None when unknown."""
-    return _vbox_list(ctx, "runningvms")
-
-
-def all_vms(ctx: DoctorContext) -> list[str] | None:
-    """UUIDs of all registered VirtualBox VMs (`VBoxManage list vms`), None when unknown."""
-    return _vbox_list(ctx, "vms")
-
-
-def _vbox_list(ctx: DoctorContext, what: str) -> list[str] | None:
-    def compute() -> list[str] | None:
-        vbox = virtualbox(ctx)
-        if vbox is None:
-            return None
-        out = ctx.host.output([vbox.path, "list", what], timeout=15)
-        return None if out is None else re.findall(r"\{([0-9a-fA-F-]{36})\}", out)
-
-    return ctx.cached(f"vbox.{what}", compute)
-
-
 @check("nfs.winnfsd-process", "WinNFSd process", Category.NFS, only=WINDOWS_ONLY)
 def winnfsd_process(ctx: DoctorContext) -> Finding:
     winnfsd = winnfsd_pids(ctx)
@@ -332,3 +212,21 @@ def winnfsd_nfspaths(ctx: DoctorContext) -> Finding:
     if len(blocks) > NFSPATHS_MAX_BLOCKS or size > NFSPATHS_MAX_BYTES:
         return Finding.warn(f"{path} is large ({len(blocks)} export blocks, {size} bytes)", fix=fix, details=details)
     return Finding.passed(f"{len(blocks)} export block(s), none stale", details=details)
+
+
+@check("provider.hyperv", "Hyper-V", Category.PROVIDER, only=WINDOWS_ONLY)
+def hyperv(ctx: DoctorContext) -> Finding:
+    present = hypervisor_present(ctx)
+    if present is None:
+        return Finding.skip("could not ask Windows whether a hypervisor is running (powershell failed)")
+    if not present:
+        return Finding.passed("no hypervisor running: VirtualBox has VT-x/AMD-V to itself")
+    return Finding.warn(
+        "Hyper-V (or WSL 2, Windows Sandbox, Memory integrity) is running",
+        fix=Fix(
+            "VirtualBox then runs its VMs on top of Hyper-V: much slower (a green turtle in the VM window), "
+            "and VirtualBox < 6 cannot start them at all. Turn the hypervisor off at boot (as Administrator, then "
+            "restart Windows; WSL 2 and Docker Desktop stop working until you turn it back on with `auto`):",
+            ("bcdedit /set hypervisorlaunchtype off",),
+        ),
+    )
