@@ -87,6 +87,7 @@ class Category(str, enum.Enum):
     VAGRANT = "vagrant"
     PROVIDER = "provider"
     NFS = "nfs"
+    SMB = "smb"
     VAGRANTFILE = "vagrantfile"
     GUEST = "guest"
     SECURITY = "security"

@@ -16,9 +16,24 @@ from __future__ import annotations
 
 import re
 
-from vagrantkit.doctor.checks.common import WINNFSD, uses_nfs, version_tuple
-from vagrantkit.doctor.facts.virtualbox import all_vms, running_vms
-from vagrantkit.doctor.facts.windows import allowing_rules, firewall_rules, hypervisor_present, listeners, processes
+from vagrantkit.doctor.checks.common import WINNFSD, uses_sync, vagrantfile_facts, version_tuple
+from vagrantkit.doctor.facts.virtualbox import all_vms, nem_lines, running_vms
+from vagrantkit.doctor.facts.windows import (
+    AUTODISCONNECT_OFF,
+    LANMAN_PARAMETERS,
+    allowing_rules,
+    autodisconnect,
+    device_guard,
+    elevated,
+    firewall_rule_names,
+    firewall_rules,
+    hypervisor_present,
+    listeners,
+    processes,
+    same_windows_path,
+    service_state,
+    smb_server,
+)
 from vagrantkit.doctor.facts.winnfsd import (
     plugin_exe_pattern,
     plugin_version,
@@ -26,6 +41,7 @@ from vagrantkit.doctor.facts.winnfsd import (
     winnfsd_exe,
     winnfsd_pids,
 )
+from vagrantkit.doctor.guest import GuestFacts
 from vagrantkit.doctor.model import WINDOWS_ONLY, Category, DoctorContext, Finding, Fix, check
 
 PORTS = {111: "portmap", 1058: "mount", 2049: "nfs"}
@@ -48,7 +64,7 @@ def winnfsd_plugin(ctx: DoctorContext) -> Finding:
         return Finding.skip("`vagrant plugin list` failed (see vagrant.plugins)")
     if installed:
         return Finding.passed(f"vagrant-winnfsd {plugin_version(ctx)} installed")
-    nfs = uses_nfs(ctx)
+    nfs = uses_sync(ctx, "nfs")
     fix = Fix("Windows has no NFS server Vagrant can drive; the plugin brings WinNFSd. Install it:", (INSTALL,))
     enforced = version_tuple(version) >= NFS_ENFORCED
     if enforced:
@@ -81,6 +97,19 @@ def winnfsd_executable(ctx: DoctorContext) -> Finding:
     )
 
 
+def _rule_lines(name: str, exe: str) -> tuple[str, ...]:
+    """The netsh commands that add the plugin's rule for ``exe``, limited to private networks."""
+    return tuple(
+        f'netsh advfirewall firewall add rule name="{name}" dir={d} action=allow protocol=any program="{exe}" '
+        "profile=private"
+        for d in ("in", "out")
+    )
+
+
+def _delete_lines(names: list[str]) -> tuple[str, ...]:
+    return tuple(f'netsh advfirewall firewall delete rule name="{n}"' for n in names)
+
+
 @check("nfs.winnfsd-firewall", "WinNFSd firewall rule", Category.NFS, only=WINDOWS_ONLY)
 def winnfsd_firewall(ctx: DoctorContext) -> Finding:
     name = rule_name(ctx)
@@ -89,19 +118,18 @@ def winnfsd_firewall(ctx: DoctorContext) -> Finding:
     rules = firewall_rules(ctx, name)
     if rules is None:
         return Finding.skip("could not run netsh")
-    exe = winnfsd_exe(ctx) or "winnfsd.exe"
-    add = (
-        f'netsh advfirewall firewall add rule name="{name}" dir=in action=allow protocol=any program="{exe}" profile=private',
-        f'netsh advfirewall firewall add rule name="{name}" dir=out action=allow protocol=any program="{exe}" profile=private',
-    )
+    exe = winnfsd_exe(ctx)
+    add = _rule_lines(name, exe or "winnfsd.exe")
+    older = [n for n in firewall_rule_names(ctx, "VagrantWinNFSd-*") or () if n.lower() != name.lower()]
+    left = f"; rules of older plugin versions are left too: {', '.join(older)}" if older else ""
     inbound = [r for r in rules if r.get("Direction", "").lower() == "in"]
     if not inbound:
         return Finding.fail(
-            f"no inbound firewall rule {name}: Windows drops the guest's NFS requests and the mount hangs",
+            f"no inbound firewall rule {name}: Windows drops the guest's NFS requests and the mount hangs{left}",
             fix=Fix(
                 "The plugin adds the rule the first time Vagrant runs in a terminal opened as Administrator. "
                 "Add it yourself in an Administrator prompt:",
-                add,
+                add + _delete_lines(older),
             ),
         )
     allowing = allowing_rules(inbound)
@@ -114,7 +142,36 @@ def winnfsd_firewall(ctx: DoctorContext) -> Finding:
             ),
             details=tuple(f"{k}: {v}" for k, v in inbound[0].items()),
         )
-    return Finding.passed(f"{name} allows inbound ({allowing[0].get('Profiles', '?')})")
+    # A rule without a program (or "Any") lets every program in; one naming another path lets none of ours.
+    programs = [r.get("Program", "Any") for r in allowing]
+    tied = "any" not in {p.lower() for p in programs}
+    if exe is not None and tied and not any(same_windows_path(ctx.host, p, exe) for p in programs):
+        return Finding.fail(
+            f"{name} allows {programs[0]}, not the winnfsd.exe Vagrant starts ({exe}): Windows drops the "
+            f"guest's NFS requests and the mount hangs{left}",
+            fix=Fix(
+                "The plugin names winnfsd.exe's path when it adds the rule and only looks the rule up by name "
+                "afterwards, so after a Vagrant or plugin upgrade (a new gem folder) the rule still allows the "
+                "old path (winnfsd/vagrant-winnfsd#107, #117). Replace it with one for the current path, in an "
+                "Administrator prompt:",
+                _delete_lines([name]) + add + _delete_lines(older),
+            ),
+            details=(*(f"rule program: {p}" for p in programs), f"winnfsd.exe in use: {exe}"),
+        )
+    if older:
+        return Finding.warn(
+            f"{name} allows inbound ({allowing[0].get('Profiles', '?')}), but rules of older plugin versions are "
+            f"left: {', '.join(older)}",
+            fix=Fix(
+                "Each plugin version adds its own rule and none removes the last one's: these still let the "
+                "winnfsd.exe of an old gem folder in. Delete them (Administrator prompt):",
+                _delete_lines(older),
+            ),
+        )
+    return Finding.passed(
+        f"{name} allows inbound ({allowing[0].get('Profiles', '?')})",
+        details=tuple(f"rule program: {p}" for p in programs),
+    )
 
 
 @check("nfs.winnfsd-ports", "NFS ports 111, 1058, 2049", Category.NFS, only=WINDOWS_ONLY)
@@ -214,6 +271,13 @@ def winnfsd_nfspaths(ctx: DoctorContext) -> Finding:
     return Finding.passed(f"{len(blocks)} export block(s), none stale", details=details)
 
 
+# Memory integrity (HVCI) is switched by this registry value (Microsoft: "Enable memory integrity").
+HVCI_OFF = (
+    r'reg add "HKLM\SYSTEM\CurrentControlSet\Control\DeviceGuard\Scenarios\HypervisorEnforcedCodeIntegrity" '
+    "/v Enabled /t REG_DWORD /d 0 /f"
+)
+
+
 @check("provider.hyperv", "Hyper-V", Category.PROVIDER, only=WINDOWS_ONLY)
 def hyperv(ctx: DoctorContext) -> Finding:
     present = hypervisor_present(ctx)
@@ -221,12 +285,212 @@ def hyperv(ctx: DoctorContext) -> Finding:
         return Finding.skip("could not ask Windows whether a hypervisor is running (powershell failed)")
     if not present:
         return Finding.passed("no hypervisor running: VirtualBox has VT-x/AMD-V to itself")
+    guard = device_guard(ctx)
+    if guard is not None and guard.hvci_running:
+        what = "Hyper-V is running, with Memory integrity (virtualization-based security, HVCI) on it"
+    elif guard is not None and guard.vbs_running:
+        what = "Hyper-V is running, with virtualization-based security on it"
+    else:
+        what = "Hyper-V (or WSL 2, Windows Sandbox, Memory integrity) is running"
+    nem = nem_lines(ctx)
+    if nem:
+        what += f"; VirtualBox ran {', '.join(sorted(nem))} in NEM mode (its VBox.log says so)"
+    details = [f"{log}: {line}" for _, (log, lines) in sorted(nem.items()) for line in lines]
+    memory_integrity = (
+        "Turn Memory integrity off (Windows Security > Device security > Core isolation details > Memory "
+        "integrity, or the registry value below) and "
+        if guard is None or guard.hvci_running
+        else ""
+    )
     return Finding.warn(
-        "Hyper-V (or WSL 2, Windows Sandbox, Memory integrity) is running",
+        what,
         fix=Fix(
-            "VirtualBox then runs its VMs on top of Hyper-V: much slower (a green turtle in the VM window), "
-            "and VirtualBox < 6 cannot start them at all. Turn the hypervisor off at boot (as Administrator, then "
-            "restart Windows; WSL 2 and Docker Desktop stop working until you turn it back on with `auto`):",
-            ("bcdedit /set hypervisorlaunchtype off",),
+            "VirtualBox then runs its VMs through Hyper-V (NEM, a green turtle in the VM window): much slower, "
+            f"and VirtualBox < 6 cannot start them at all. {memory_integrity or 'Turn '}the hypervisor off at boot "
+            "(as Administrator, then restart Windows). WSL 2, Docker Desktop and Windows Sandbox stop working "
+            "until you turn it back on with `bcdedit /set hypervisorlaunchtype auto`:",
+            ((HVCI_OFF,) if guard is not None and guard.hvci_running else ())
+            + ("bcdedit /set hypervisorlaunchtype off",),
+        ),
+        details=details,
+    )
+
+
+# WinNFSd and guest kernels from 5.19 on: "Input/output error" reading files created on the Windows
+# side (winnfsd/winnfsd#101; 5.14 and older fine), zero-byte files written over TCP (winnfsd#62),
+# "Read of 253 bytes failed with errno=5" (laravel/homestead#1966).
+WINNFSD_BAD_KERNEL = (5, 19)
+# The kernel common boxes ship, for when no machine runs to ask: a guess said as one (a box can be
+# upgraded to another kernel, e.g. Ubuntu's HWE).
+BOX_KERNELS = {
+    "bento/ubuntu-20.04": "5.4",
+    "ubuntu/focal64": "5.4",
+    "bento/ubuntu-22.04": "5.15",
+    "ubuntu/jammy64": "5.15",
+    "bento/ubuntu-24.04": "6.8",
+    "ubuntu/noble64": "6.8",
+    "bento/debian-11": "5.10",
+    "debian/bullseye64": "5.10",
+    "bento/debian-12": "6.1",
+    "debian/bookworm64": "6.1",
+}
+
+
+def guest_kernels(ctx: DoctorContext) -> list[tuple[str, str | None, str]]:
+    """(machine, kernel or None, where it comes from) for each machine of the Vagrantfile: the running
+    guest's ``uname -r``, else the kernel its box is known to ship (inferred), else None."""
+    model = vagrantfile_facts(ctx)
+    if model is None:
+        return []
+    machines, _ = ctx.machines()
+    read: dict[str, str] = {}
+    for status in machines:
+        if status.state == "running" and isinstance(facts := ctx.guest(status), GuestFacts):
+            read[status.name] = facts.kernel
+    found: list[tuple[str, str | None, str]] = []
+    for machine in model.machine_names():
+        name = "default" if machine is None else machine.label
+        if name in read:
+            found.append((name, read.pop(name), "read from the running guest"))
+            continue
+        box = model.box(machine)
+        if isinstance(box, str) and box.lower() in BOX_KERNELS:
+            found.append((name, BOX_KERNELS[box.lower()], f"inferred from the box {box}, not read from the guest"))
+        else:
+            what = f"box {box}" if isinstance(box, str) else "its box"
+            found.append((name, None, f"{what} is not one vagrantkit knows the kernel of"))
+    found += [(name, kernel, "read from the running guest") for name, kernel in read.items()]
+    return found
+
+
+@check("nfs.winnfsd-guest-kernel", "Guest kernel with WinNFSd", Category.NFS, only=WINDOWS_ONLY)
+def winnfsd_guest_kernel(ctx: DoctorContext) -> Finding | list[Finding]:
+    nfs = uses_sync(ctx, "nfs")
+    if not nfs:
+        return Finding.skip("no Vagrantfile" if nfs is None else "the Vagrantfile has no NFS folder")
+    kernels = guest_kernels(ctx)
+    several = len(kernels) > 1
+    findings = []
+    for machine, kernel, source in kernels:
+        key = machine if several else None
+        if kernel is None:
+            findings.append(
+                Finding.skip(f"{machine}: the guest kernel is unknown ({source}); `vagrant up` and run doctor again")
+            )
+            continue
+        if version_tuple(kernel) < WINNFSD_BAD_KERNEL:
+            findings.append(
+                Finding.passed(f"{machine}: kernel {kernel} ({source}): older than 5.19, not affected", key=key)
+            )
+            continue
+        findings.append(
+            Finding.warn(
+                f"{machine}: kernel {kernel} ({source}): 5.19 or newer, where reads over WinNFSd can fail with "
+                '"Input/output error"',
+                fix=Fix(
+                    "With guest kernels from 5.19 on, files created on the Windows side fail to read "
+                    "(winnfsd/winnfsd#101; 5.14 and older are fine), files written over TCP can end up zero bytes "
+                    '(winnfsd/winnfsd#62), and PHP reports "Read of 253 bytes failed with errno=5" '
+                    "(laravel/homestead#1966); WinNFSd has no fix. Use a box with an older kernel, or an SMB "
+                    "folder, and compare them on this project (bench measures SMB when it is mounted):",
+                    ("vagrantkit init --sync smb --force", "vagrant reload", "vagrantkit bench"),
+                ),
+                key=key,
+            )
+        )
+    return findings
+
+
+def _smb_applies(ctx: DoctorContext) -> Finding | None:
+    """The SKIP of an SMB check when the project has no SMB folder (the checks cost PowerShell runs)."""
+    smb = uses_sync(ctx, "smb")
+    if smb is None:
+        return Finding.skip("no Vagrantfile")
+    if not smb:
+        return Finding.skip('the Vagrantfile has no SMB folder (type: "smb"); checked when it has one')
+    return None
+
+
+@check("smb.server", "SMB server service", Category.SMB, only=WINDOWS_ONLY)
+def smb_service(ctx: DoctorContext) -> Finding:
+    if (skip := _smb_applies(ctx)) is not None:
+        return skip
+    state = service_state(ctx, "LanmanServer")
+    if state is None:
+        return Finding.skip("could not ask for the Server service (sc query LanmanServer)")
+    if state == "RUNNING":
+        return Finding.passed("the Server service (LanmanServer) is running")
+    return Finding.fail(
+        f"the Server service (LanmanServer) is {state.lower()}: Windows shares no folder and the guest cannot mount",
+        fix=Fix(
+            "Vagrant shares the project through Windows' own SMB server. Start it, and at every boot "
+            "(Administrator prompt):",
+            ("sc config LanmanServer start= auto", "net start LanmanServer"),
+        ),
+    )
+
+
+@check("smb.elevated", "Administrator prompt for SMB", Category.SMB, only=WINDOWS_ONLY)
+def smb_elevated(ctx: DoctorContext) -> Finding:
+    if (skip := _smb_applies(ctx)) is not None:
+        return skip
+    admin = elevated(ctx)
+    if admin is None:
+        return Finding.skip("could not run whoami /groups")
+    if admin:
+        return Finding.passed("this terminal runs as Administrator (High Mandatory Level)")
+    return Finding.warn(
+        "this terminal is not elevated: Vagrant's SMB share needs Administrator rights",
+        fix=Fix(
+            "Vagrant's SMB host runs PowerShell elevated to add and remove the share: from a normal terminal "
+            "every `vagrant up` and `vagrant halt` stops at a UAC prompt (and fails where nobody answers it). "
+            'Run Vagrant in a terminal opened with "Run as administrator", e.g.:',
+            ("powershell -Command Start-Process powershell -Verb RunAs",),
+        ),
+    )
+
+
+@check("smb.versions", "SMB protocol versions", Category.SMB, only=WINDOWS_ONLY)
+def smb_versions(ctx: DoctorContext) -> Finding:
+    if (skip := _smb_applies(ctx)) is not None:
+        return skip
+    server = smb_server(ctx)
+    if server is None:
+        return Finding.skip("Get-SmbServerConfiguration gave no answer (it may need an Administrator prompt)")
+    if not server.smb2:
+        return Finding.fail(
+            "SMB 2/3 is turned off on this server: the guest's cifs client cannot mount",
+            fix=Fix(
+                "Linux guests mount with SMB 2.1 or 3; Windows serves both through one switch. Turn it on "
+                "(Administrator PowerShell):",
+                ("Set-SmbServerConfiguration -EnableSMB2Protocol $true -Force",),
+            ),
+        )
+    if server.smb1:
+        return Finding.warn(
+            "SMB 1 is on: an insecure protocol (the one WannaCry spread through) nothing here needs",
+            fix=Fix(
+                "Vagrant's guests mount with SMB 2 or 3. Turn SMB 1 off (Administrator PowerShell):",
+                ("Set-SmbServerConfiguration -EnableSMB1Protocol $false -Force",),
+            ),
+        )
+    return Finding.passed("SMB 2/3 on, SMB 1 off")
+
+
+@check("smb.autodisconnect", "SMB idle disconnect", Category.SMB, only=WINDOWS_ONLY)
+def smb_autodisconnect(ctx: DoctorContext) -> Finding:
+    if (skip := _smb_applies(ctx)) is not None:
+        return skip
+    minutes, written = autodisconnect(ctx)
+    if minutes == AUTODISCONNECT_OFF:
+        return Finding.passed("off: idle sessions are kept")
+    source = "" if written else " (the default: the registry sets no autodisconnect)"
+    return Finding.warn(
+        f"the SMB server drops sessions idle for {minutes} minutes{source}: the guest gets I/O errors after a pause",
+        fix=Fix(
+            f"Windows closes an idle SMB session after autodisconnect minutes ({LANMAN_PARAMETERS}); the guest's "
+            "next read on the synced folder then fails until the mount recovers. Turn it off (Administrator "
+            "prompt):",
+            ("net config server /autodisconnect:-1",),
         ),
     )

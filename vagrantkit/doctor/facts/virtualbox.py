@@ -85,3 +85,60 @@ def _vbox_list(ctx: DoctorContext, what: str) -> list[str] | None:
         return None if out is None else re.findall(r"\{([0-9a-fA-F-]{36})\}", out)
 
     return ctx.cached(f"vbox.{what}", compute)
+
+
+def project_vms(ctx: DoctorContext) -> dict[str, str]:
+    """Machine name -> VirtualBox VM UUID of the project's created VirtualBox machines.
+
+    Read from Vagrant's own id files (``.vagrant/machines/<name>/virtualbox/id``), the project's state.
+    """
+    found = {}
+    for id_file in ctx.created_machines():
+        if id_file.parent.name != "virtualbox":
+            continue
+        try:
+            uuid = id_file.read_text(encoding="utf-8").strip()
+        except OSError:
+            continue
+        if uuid:
+            found[id_file.parent.parent.name] = uuid
+    return found
+
+
+def vm_log(ctx: DoctorContext, uuid: str) -> tuple[str, str] | None:
+    """(path, text) of a VM's current ``VBox.log`` (``Logs`` beside its settings file), None when unreadable."""
+    vbox = virtualbox(ctx)
+    if vbox is None:
+        return None
+    info = ctx.host.output([vbox.path, "showvminfo", uuid, "--machinereadable"], timeout=15)
+    m = re.search(r'^CfgFile="(.*)"\s*$', info or "", re.M)
+    if m is None:
+        return None
+    # VirtualBox 6.1+ escapes backslashes and quotes in machine-readable values.
+    settings = re.sub(r'\\(["\\])', r"\1", m[1])
+    path = str(ctx.host.path(settings).parent / "Logs" / "VBox.log")
+    text = ctx.host.read_text(path)
+    return None if text is None else (path, text)
+
+
+# What VBox.log says when VirtualBox finds Hyper-V holding VT-x/AMD-V and runs the VM through
+# Windows' Hypervisor Platform API instead (NEM, "snail" or "turtle" mode).
+NEM_LINE = re.compile(
+    r"^.*(?:HMR3Init: Attempting fall back to NEM|NEM: WHvCapabilityCodeHypervisorPresent is TRUE"
+    r"|NEM:.*[Ss]nail execution mode).*$",
+    re.M,
+)
+
+
+def nem_lines(ctx: DoctorContext) -> dict[str, tuple[str, list[str]]]:
+    """Machine name -> (its VBox.log, the lines saying it ran in NEM mode), for the project's VMs that did."""
+
+    def compute() -> dict[str, tuple[str, list[str]]]:
+        found = {}
+        for machine, uuid in project_vms(ctx).items():
+            log = vm_log(ctx, uuid)
+            if log is not None and (lines := [line.strip() for line in NEM_LINE.findall(log[1])]):
+                found[machine] = (log[0], lines)
+        return found
+
+    return ctx.cached("vbox.nem", compute)
