@@ -68,6 +68,7 @@ SYNC_TYPES: dict[str, SyncType] = {
             ("cifs", "smb3"),
             "smb",
             frozenset({OS.WINDOWS, OS.MACOS}),
+            ("vagrantkit.doctor.checks.windows",),
         ),
     )
 }
