@@ -59,7 +59,7 @@ SYNC_TYPES: dict[str, SyncType] = {
             ("nfs", "nfs4"),
             "nfs",
             frozenset({OS.WINDOWS, OS.MACOS, OS.LINUX}),
-            ("vagrantkit.doctor.checks.nfs_windows", "vagrantkit.doctor.checks.nfs_unix"),
+            ("vagrantkit.doctor.checks.windows", "vagrantkit.doctor.checks.unix", "vagrantkit.doctor.checks.macos"),
         ),
         SyncType(
             "smb",
@@ -68,6 +68,7 @@ SYNC_TYPES: dict[str, SyncType] = {
             ("cifs", "smb3"),
             "smb",
             frozenset({OS.WINDOWS, OS.MACOS}),
+            ("vagrantkit.doctor.checks.windows",),
         ),
     )
 }
@@ -108,6 +109,6 @@ def sync_of_fs(fs_type: str | None) -> SyncType | None:
 def check_modules(extra: Iterable[str] = ()) -> tuple[str, ...]:
     """Every doctor check module the entries name, in entry order, each once, after ``extra``."""
     found = dict.fromkeys(extra)
-    for entry in (*PROVIDERS.values(), *SYNC_TYPES.values()):
-        found.update(dict.fromkeys(entry.checks))
+    for modules in [p.checks for p in PROVIDERS.values()] + [s.checks for s in SYNC_TYPES.values()]:
+        found.update(dict.fromkeys(modules))
     return tuple(found)

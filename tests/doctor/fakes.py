@@ -144,7 +144,16 @@ WINNFSD_EXE = WIN_HOME + r"\.vagrant.d\gems\3.1.4\gems\vagrant-winnfsd-1.4.0\bin
 WIN_VBOX = r"C:\Program Files\Oracle\VirtualBox"
 
 
-def netsh_rule(name: str, profiles: str, remote: str = "Any") -> str:
+NETSH_RULE = "netsh advfirewall firewall show rule name=VagrantWinNFSd-1.4.0 verbose"
+FIREWALL_NAMES = (
+    "powershell -NoProfile -Command (Get-NetFirewallRule -DisplayName 'VagrantWinNFSd-*' "
+    "-ErrorAction SilentlyContinue).DisplayName"
+)
+
+
+def netsh_rule(name: str, profiles: str, remote: str = "Any", program: str | None = None) -> str:
+    """What ``netsh advfirewall firewall show rule name=NAME verbose`` prints for the plugin's in and out rules."""
+    program = WINNFSD_EXE if program is None else program
     block = (
         "\nRule Name:                            {name}\n"
         "----------------------------------------------------------------------\n"
@@ -156,10 +165,17 @@ def netsh_rule(name: str, profiles: str, remote: str = "Any") -> str:
         "RemoteIP:                             {remote}\n"
         "Protocol:                             Any\n"
         "Edge traversal:                       No\n"
+        "Program:                              {program}\n"
+        "InterfaceTypes:                       Any\n"
+        "Security:                             NotRequired\n"
+        "Rule source:                          Local Setting\n"
         "Action:                               Allow\n"
     )
     return (
-        "".join(block.format(name=name, direction=d, profiles=profiles, remote=remote) for d in ("In", "Out"))
+        "".join(
+            block.format(name=name, direction=d, profiles=profiles, remote=remote, program=program)
+            for d in ("In", "Out")
+        )
         + "Ok.\n\n"
     )
 
@@ -181,9 +197,8 @@ def windows_host(**overrides: object) -> FakeHost:
         WIN_VBOX + r"\VBoxManage.exe list runningvms": "",
         WIN_VBOX + r"\VBoxManage.exe list vms": '"shop_default_1764000000" {0b7c6a3e-1f6e-4d2a-9a59-3c1f5b2b9d11}\n',
         "powershell -NoProfile -Command (Get-CimInstance -ClassName Win32_ComputerSystem).HypervisorPresent": "False\r\n",
-        "netsh advfirewall firewall show rule name=VagrantWinNFSd-1.4.0": netsh_rule(
-            "VagrantWinNFSd-1.4.0", "Domain,Private,Public"
-        ),
+        NETSH_RULE: netsh_rule("VagrantWinNFSd-1.4.0", "Domain,Private,Public"),
+        FIREWALL_NAMES: "VagrantWinNFSd-1.4.0\r\nVagrantWinNFSd-1.4.0\r\n",
         "netstat -ano": (
             "\nActive Connections\n\n"
             "  Proto  Local Address          Foreign Address        State           PID\n"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.doctor.fakes import (
+    NETSH_RULE,
     VAGRANT_NO_PLUGINS,
     WIN_VBOX,
     WINNFSD_EXE,
@@ -88,7 +89,7 @@ def test_winnfsd_exe_is_found_under_vagrant_home(tmp_path: Path) -> None:
 
 def test_missing_firewall_rule_gives_the_netsh_commands(tmp_path: Path) -> None:
     host = windows_host()
-    host.fake_runner.answers["netsh advfirewall firewall show rule name=VagrantWinNFSd-1.4.0"] = (
+    host.fake_runner.answers[NETSH_RULE] = (
         1,
         "No rules match the specified criteria.\n",
     )
@@ -104,9 +105,7 @@ def test_missing_firewall_rule_gives_the_netsh_commands(tmp_path: Path) -> None:
 
 def test_a_rule_limited_to_private_networks_is_not_an_exposure(tmp_path: Path) -> None:
     host = windows_host()
-    host.fake_runner.answers["netsh advfirewall firewall show rule name=VagrantWinNFSd-1.4.0"] = netsh_rule(
-        "VagrantWinNFSd-1.4.0", "Private", "192.168.56.0/21"
-    )
+    host.fake_runner.answers[NETSH_RULE] = netsh_rule("VagrantWinNFSd-1.4.0", "Private", "192.168.56.0/21")
     r = run(host, tmp_path, "security.winnfsd-exposure")["security.winnfsd-exposure"]
     assert r.status is Status.PASS and "profiles: Private" in r.message
 

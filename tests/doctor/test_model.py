@@ -21,13 +21,13 @@ from vagrantkit.doctor.model import (
     DoctorContext,
     Finding,
     Fix,
-    OnlyOn,
     Status,
     iter_results,
     load_checks,
 )
 from vagrantkit.errors import InvalidValue
 from vagrantkit.host import OS
+from vagrantkit.registry import check_modules
 
 
 @pytest.fixture
@@ -131,8 +131,31 @@ def test_a_check_for_some_host_oses_is_skipped_elsewhere_without_being_called(
 def test_the_registry_keeps_each_checks_host_oses() -> None:
     by_id = {c.id: c.only for c in load_checks()}
     assert by_id["nfs.winnfsd-plugin"] == WINDOWS_ONLY and by_id["nfs.server"] == UNIX_ONLY
-    assert by_id["provider.hyperv"] == OnlyOn(frozenset({OS.WINDOWS}), "Windows only")
+    assert by_id["provider.hyperv"] == WINDOWS_ONLY
     assert by_id["host.os"] is None and by_id["vagrantfile.lint"] is None
+
+
+def test_a_check_for_one_host_os_lives_in_that_oses_module() -> None:
+    # Per-OS checks in per-OS modules (the security checks keep their own cross-OS module).
+    home = {
+        frozenset({OS.WINDOWS}): "vagrantkit.doctor.checks.windows",
+        frozenset({OS.MACOS}): "vagrantkit.doctor.checks.macos",
+        frozenset({OS.LINUX, OS.MACOS}): "vagrantkit.doctor.checks.unix",
+    }
+    misplaced = [
+        (c.id, c.function.__module__)
+        for c in load_checks()
+        if c.only is not None
+        and c.only.oses in home
+        and c.category is not Category.SECURITY
+        and c.function.__module__ != home[c.only.oses]
+    ]
+    assert misplaced == []
+
+
+def test_the_modules_of_every_provider_and_sync_type_are_loaded() -> None:
+    assert set(check_modules()) <= set(CHECK_MODULES)
+    assert CHECK_MODULES[:2] == ("vagrantkit.doctor.checks.host", "vagrantkit.doctor.checks.vagrant")
 
 
 def test_registering_two_functions_under_one_id_is_refused(scratch_check: list[str]) -> None:

@@ -4,7 +4,9 @@ How to add a check
 ------------------
 Write a function that takes a :class:`DoctorContext` and returns one :class:`Finding` (or
 several), decorate it with :func:`check`, and put it in a module listed in
-:data:`CHECK_MODULES` (one module per concern under ``vagrantkit/doctor/checks/``)::
+:data:`CHECK_MODULES` (one module per concern under ``vagrantkit/doctor/checks/``: a check for one host
+OS in that OS's module, ``windows.py``, ``unix.py``, ``macos.py``; one about a provider or a sync
+type in the module its entry in ``vagrantkit/registry.py`` names)::
 
     from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, check
 
@@ -22,7 +24,8 @@ Rules:
 - Ids are ``<category>.<name>`` in lowercase with dashes; titles are short nouns.
 - Never print, never call ``subprocess``: read the host through ``ctx.host`` (the host-facts
   seam, faked in tests) and Vagrant through the cached facts ``ctx.vagrant_version()``,
-  ``ctx.plugins()``, ``ctx.validate()``; cache your own expensive facts with ``ctx.cached``.
+  ``ctx.plugins()``, ``ctx.validate()``; gather a new host fact in ``vagrantkit/doctor/facts/``
+  (cached with ``ctx.cached``), apart from the checks that judge it.
 - Every WARN and FAIL carries a :class:`Fix`: prose plus the exact command(s) to run.
 - A check for some host OSes names them at registration, with the message that skips it
   elsewhere: ``@check(..., only=WINDOWS_ONLY)`` (or ``UNIX_ONLY``, or your own :class:`OnlyOn`).
@@ -59,6 +62,7 @@ from vagrantkit.doctor.guest import GuestFacts, ProbeFailed, probe
 from vagrantkit.errors import CommandError
 from vagrantkit.host import OS, Host
 from vagrantkit.process import Completed
+from vagrantkit.registry import check_modules
 from vagrantkit.vagrant_adapter import MachineStatus, Plugin, VagrantAdapter
 
 T = TypeVar("T")
@@ -83,6 +87,7 @@ class Category(str, enum.Enum):
     VAGRANT = "vagrant"
     PROVIDER = "provider"
     NFS = "nfs"
+    SMB = "smb"
     VAGRANTFILE = "vagrantfile"
     GUEST = "guest"
     SECURITY = "security"
@@ -204,18 +209,29 @@ class Check:
 
 REGISTRY: dict[str, Check] = {}
 
-# The modules whose import registers checks, in report order. Missing optional modules
-# (django, owned by the Django work) are skipped by load_checks().
-CHECK_MODULES = (
-    "vagrantkit.doctor.checks.host",
-    "vagrantkit.doctor.checks.vagrant",
-    "vagrantkit.doctor.checks.provider",
-    "vagrantkit.doctor.checks.nfs_windows",
-    "vagrantkit.doctor.checks.nfs_unix",
-    "vagrantkit.doctor.checks.vagrantfile",
-    "vagrantkit.doctor.checks.guest",
-    "vagrantkit.doctor.checks.security",
-    "vagrantkit.doctor.checks.django",
+# The modules whose import registers checks, in report order (within a category, checks are
+# listed in the order their modules are imported): the provider-neutral ones first, then those of
+# the providers and sync types (vagrantkit/registry.py), then the per-OS modules (a check for one
+# host OS lives with that OS's checks and skips itself elsewhere), then the rest. Missing optional
+# modules (django, owned by the Django work) are skipped by load_checks().
+HOST_OS_MODULES = (
+    "vagrantkit.doctor.checks.windows",
+    "vagrantkit.doctor.checks.unix",
+    "vagrantkit.doctor.checks.macos",
+)
+CHECK_MODULES = tuple(
+    dict.fromkeys(
+        (
+            "vagrantkit.doctor.checks.host",
+            "vagrantkit.doctor.checks.vagrant",
+            *check_modules(),
+            *HOST_OS_MODULES,
+            "vagrantkit.doctor.checks.vagrantfile",
+            "vagrantkit.doctor.checks.guest",
+            "vagrantkit.doctor.checks.security",
+            "vagrantkit.doctor.checks.django",
+        )
+    )
 )
 OPTIONAL_MODULES = frozenset({"vagrantkit.doctor.checks.django"})
 

@@ -25,6 +25,7 @@ HEADINGS = {
     Category.VAGRANT: "Vagrant",
     Category.PROVIDER: "Provider",
     Category.NFS: "NFS",
+    Category.SMB: "SMB",
     Category.VAGRANTFILE: "Vagrantfile",
     Category.GUEST: "Guest",
     Category.SECURITY: "Security",

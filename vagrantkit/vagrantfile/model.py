@@ -177,6 +177,7 @@ class Vagrantfile:
     providers: list[Provider] = field(default_factory=list)
     winnfsd: list[Statement] = field(default_factory=list)
     plugins: list[Statement] = field(default_factory=list)
+    boxes: list[Statement] = field(default_factory=list)  # `config.vm.box = ...`
     chains: list[tuple[Node, Node]] = field(default_factory=list)  # (root receiver, namespace) of config chains
     _machines_by_block: dict[tuple[int, int, str], Machine] = field(default_factory=dict)
     _scope_names: dict[tuple[int, int, str], set[str]] = field(default_factory=dict)
@@ -221,6 +222,16 @@ class Vagrantfile:
             for n in self.networks
             if n.kind == "private_network" and isinstance(n.option("ip"), str)
         ]
+
+    def box(self, machine: Machine | None) -> Any:
+        """The ``config.vm.box`` that applies to ``machine`` (its define block's over the top level's, a
+        later one over an earlier one): the name, None when unset, COMPUTED when not a literal."""
+        value: Any = None
+        for own in (False, True):
+            for setting in self.boxes:
+                if (setting.machine is not None) is own and self.applies(setting, machine):
+                    value = literal(setting.node.child_by_field_name("right"))
+        return value
 
     def machine_named(self, name: str) -> Machine | None:
         return next((m for m in self.machines if m.name == name), None)
@@ -493,6 +504,8 @@ def build(source: Source) -> Vagrantfile:
             model.winnfsd.append(Statement(statement, statement_of(statement), model.machine_of(statement)))
         elif name == "vagrant" and assigned and text(outer.child_by_field_name("method") or outer) == "plugins":
             model.plugins.append(Statement(parent, statement_of(parent), model.machine_of(parent)))
+        elif name == "vm" and assigned and text(outer.child_by_field_name("method") or outer) == "box":
+            model.boxes.append(Statement(parent, statement_of(parent), model.machine_of(parent)))
     return model
 
 

@@ -34,10 +34,11 @@ def vagrantfile_facts(ctx: DoctorContext) -> Vagrantfile | None:
     return ctx.cached("vagrantfile.facts", compute)
 
 
-def uses_nfs(ctx: DoctorContext) -> bool | None:
-    """Whether the Vagrantfile has an enabled NFS synced folder (None without a Vagrantfile)."""
+def uses_sync(ctx: DoctorContext, kind: str) -> bool | None:
+    """Whether the Vagrantfile has an enabled synced folder of this type (``nfs``, ``smb``: Vagrant's
+    ``type:``, as far as literals tell); None without a Vagrantfile."""
     facts = vagrantfile_facts(ctx)
-    return None if facts is None else bool(facts.nfs_folders)
+    return None if facts is None else any(f.type == kind and f.disabled is False for f in facts.folders)
 
 
 def linux_family(host: Host) -> str:

@@ -1,14 +1,17 @@
-"""Provider checks: VirtualBox (found, version, Hyper-V next to it, host-only range), libvirt when chosen."""
+"""Provider checks: VirtualBox (found, version, host-only range), libvirt when chosen.
+
+Hyper-V under VirtualBox is a Windows check (:mod:`vagrantkit.doctor.checks.windows`).
+"""
 
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 
 from vagrantkit.doctor.checks.common import install_command, vagrantfile_facts, version_tuple
 from vagrantkit.doctor.checks.vagrant import INSTALL_PAGE, install_fix
+from vagrantkit.doctor.facts.virtualbox import DEFAULT_HOSTONLY, virtualbox
 from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, OnlyOn, check
-from vagrantkit.host import OS, Host
+from vagrantkit.host import OS
 
 # The first Vagrant release that drives each VirtualBox line (hashicorp/vagrant CHANGELOG:
 # 7.0 GH-12947 in 2.3.2, 7.1 GH-13513 in 2.4.2, 7.2 GH-13709 in 2.4.9).
@@ -17,63 +20,7 @@ VAGRANT_FOR_VIRTUALBOX: dict[tuple[int, ...], tuple[int, ...]] = {
     (7, 1): (2, 4, 2),
     (7, 2): (2, 4, 9),
 }
-# VirtualBox >= 6.1.28 on Linux and macOS only lets host-only networks use these ranges unless
-# /etc/vbox/networks.conf says otherwise (VirtualBox manual, "Host-Only Networking").
-DEFAULT_HOSTONLY = "192.168.56.0/21"
 NETWORKS_CONF = "/etc/vbox/networks.conf"
-
-
-@dataclass(frozen=True)
-class VirtualBox:
-    path: str
-    version: str  # "7.0.14r161095"
-    on_wsl_path: str | None = None  # inside WSL: VBoxManage.exe as found on the WSL PATH
-
-
-def _vboxmanage_candidates(host: Host) -> list[str]:
-    if host.is_windows:
-        folders = []
-        for var in ("VBOX_MSI_INSTALL_PATH", "VBOX_INSTALL_PATH"):  # set by the VirtualBox installer
-            folders += [f for f in (host.env(var) or "").split(";") if f]
-        folders.append((host.env("ProgramFiles") or "C:\\Program Files") + "\\Oracle\\VirtualBox")
-        return [str(host.path(f, "VBoxManage.exe")) for f in folders]
-    if host.wsl:
-        return ["/mnt/c/Program Files/Oracle/VirtualBox/VBoxManage.exe"]
-    if host.os is OS.MACOS:
-        return ["/usr/local/bin/VBoxManage", "/Applications/VirtualBox.app/Contents/MacOS/VBoxManage"]
-    return ["/usr/bin/VBoxManage", "/usr/local/bin/VBoxManage"]
-
-
-def find_vboxmanage(host: Host, on_wsl_path: str | None = None) -> str | None:
-    """VBoxManage on PATH, in the installer's variables, the registry, or the default install folder.
-
-    Inside WSL, ``on_wsl_path`` is VBoxManage.exe as the caller found it on PATH (or None).
-    """
-    found = host.which("VBoxManage") or on_wsl_path
-    if found:
-        return found
-    for candidate in _vboxmanage_candidates(host):
-        if host.is_file(candidate):
-            return candidate
-    if host.is_windows:
-        folder = host.registry_value(r"HKLM\SOFTWARE\Oracle\VirtualBox", "InstallDir")
-        if folder and host.is_file(str(host.path(folder, "VBoxManage.exe"))):
-            return str(host.path(folder, "VBoxManage.exe"))
-    return None
-
-
-def virtualbox(ctx: DoctorContext) -> VirtualBox | None:
-    """VBoxManage and its version (looked up once per run), or None when VirtualBox is missing."""
-
-    def compute() -> VirtualBox | None:
-        on_wsl_path = ctx.host.which("VBoxManage.exe") if ctx.host.wsl else None
-        path = find_vboxmanage(ctx.host, on_wsl_path)
-        if path is None:
-            return None
-        out = ctx.host.output([path, "--version"], timeout=15)
-        return VirtualBox(path, (out or "").strip().splitlines()[-1] if out and out.strip() else "", on_wsl_path)
-
-    return ctx.cached("virtualbox", compute)
 
 
 def chosen_providers(ctx: DoctorContext) -> set[str]:
@@ -152,27 +99,6 @@ def virtualbox_installed(ctx: DoctorContext) -> Finding:
             details=(vbox.path,),
         )
     return Finding.passed(f"VirtualBox {vbox.version} ({vbox.path})")
-
-
-@check("provider.hyperv", "Hyper-V", Category.PROVIDER, only=OnlyOn(frozenset({OS.WINDOWS}), "Windows only"))
-def hyperv(ctx: DoctorContext) -> Finding:
-    out = ctx.host.output(
-        ["powershell", "-NoProfile", "-Command", "(Get-CimInstance -ClassName Win32_ComputerSystem).HypervisorPresent"],
-        timeout=20,
-    )
-    if out is None:
-        return Finding.skip("could not ask Windows whether a hypervisor is running (powershell failed)")
-    if out.strip().lower() != "true":
-        return Finding.passed("no hypervisor running: VirtualBox has VT-x/AMD-V to itself")
-    return Finding.warn(
-        "Hyper-V (or WSL 2, Windows Sandbox, Memory integrity) is running",
-        fix=Fix(
-            "VirtualBox then runs its VMs on top of Hyper-V: much slower (a green turtle in the VM window), "
-            "and VirtualBox < 6 cannot start them at all. Turn the hypervisor off at boot (as Administrator, then "
-            "restart Windows; WSL 2 and Docker Desktop stop working until you turn it back on with `auto`):",
-            ("bcdedit /set hypervisorlaunchtype off",),
-        ),
-    )
 
 
 def _allowed_ranges(text: str | None) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

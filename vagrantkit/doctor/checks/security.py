@@ -1,7 +1,7 @@
 """Security checks: who else can mount the project folder.
 
 WinNFSd listens on every interface (0.0.0.0) and the rule vagrant-winnfsd adds allows it on every
-firewall profile (``profile=any``, see nfs_windows): on a public Wi-Fi the project folder is
+firewall profile (``profile=any``, see checks/windows.py): on a public Wi-Fi the project folder is
 exported to everybody on that network. On Linux and macOS, Vagrant exports to the guest's address
 only; a hand-written export to ``*`` or a whole network exports it further.
 """
@@ -11,9 +11,10 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from vagrantkit.doctor.checks.nfs_unix import EXPORTS, exports_text
-from vagrantkit.doctor.checks.nfs_windows import allowing_rules, firewall_rules, listeners, rule_name, winnfsd_pids
-from vagrantkit.doctor.checks.provider import DEFAULT_HOSTONLY
+from vagrantkit.doctor.facts.exports import EXPORTS, exports_text
+from vagrantkit.doctor.facts.virtualbox import DEFAULT_HOSTONLY
+from vagrantkit.doctor.facts.windows import allowing_rules, firewall_rules, listeners
+from vagrantkit.doctor.facts.winnfsd import rule_name, winnfsd_pids
 from vagrantkit.doctor.model import UNIX_ONLY, WINDOWS_ONLY, Category, DoctorContext, Finding, Fix, check
 from vagrantkit.host import OS
 

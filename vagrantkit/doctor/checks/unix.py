@@ -1,4 +1,6 @@
-"""macOS and Linux NFS checks: an NFS server, /etc/exports, password-less sudo, no vagrant-winnfsd.
+"""macOS and Linux host checks: an NFS server, /etc/exports, password-less sudo, no vagrant-winnfsd.
+
+What only macOS has (its privacy folders) is in :mod:`vagrantkit.doctor.checks.macos`.
 
 Facts from Vagrant's host plugins (plugins/hosts/{linux,bsd}/cap/nfs.rb) and its NFS docs: on
 Linux Vagrant writes /tmp/vagrant-exports, `chown`s it and `mv`s it over /etc/exports, then runs
@@ -10,10 +12,10 @@ through sudo unless the sudoers lines below let them run without a password.
 from __future__ import annotations
 
 from vagrantkit.doctor.checks.common import WINNFSD, install_command, linux_family
+from vagrantkit.doctor.facts.exports import EXPORTS, exports_text, find_exportfs
 from vagrantkit.doctor.model import UNIX_ONLY, Category, DoctorContext, Finding, Fix, OnlyOn, check
 from vagrantkit.host import OS
 
-EXPORTS = "/etc/exports"
 SUDOERS_FILE = "/etc/sudoers.d/vagrant-nfs"
 
 LINUX_SUDOERS = (
@@ -38,19 +40,6 @@ LINUX_COMMANDS = (
     ("/usr/sbin/exportfs", "-ar"),
 )
 MACOS_COMMANDS = (("/usr/bin/tee", "-a", "/etc/exports"), ("/sbin/nfsd", "restart"))
-
-
-def find_exportfs(ctx: DoctorContext) -> str | None:
-    """exportfs on PATH or in the sbin folders (often not on a user's PATH)."""
-    found = ctx.host.which("exportfs")
-    if found:
-        return found
-    return next((p for p in ("/usr/sbin/exportfs", "/sbin/exportfs") if ctx.host.is_file(p)), None)
-
-
-def exports_text(ctx: DoctorContext) -> str | None:
-    """/etc/exports' text (read once per run), None when it is absent or unreadable."""
-    return ctx.cached("nfs.exports", lambda: ctx.host.read_text(EXPORTS))
 
 
 @check("nfs.server", "NFS server", Category.NFS, only=UNIX_ONLY)
@@ -189,31 +178,5 @@ def winnfsd_on_unix(ctx: DoctorContext) -> Finding:
             "The plugin replaces Vagrant's NFS synced-folder type with its Windows one, which breaks NFS on "
             "macOS and Linux (hashicorp/vagrant#12902). Remove it:",
             (f"vagrant plugin uninstall {WINNFSD}",),
-        ),
-    )
-
-
-# macOS (10.15+) privacy protection: nfsd cannot read these folders of the home directory unless
-# it has Full Disk Access; the export then fails with "does not exist" although the folder is there.
-PROTECTED_HOME_FOLDERS = ("Desktop", "Documents", "Downloads")
-MACOS_ONLY = OnlyOn(frozenset({OS.MACOS}), "macOS hosts only")
-
-
-@check("nfs.macos-privacy", "macOS privacy folders", Category.NFS, only=MACOS_ONLY)
-def macos_privacy(ctx: DoctorContext) -> Finding:
-    home = ctx.host.home()
-    project = ctx.project.as_posix()
-    hit = next(
-        (f for f in PROTECTED_HOME_FOLDERS if project == f"{home}/{f}" or project.startswith(f"{home}/{f}/")), None
-    )
-    if hit is None:
-        return Finding.passed("the project is outside ~/Desktop, ~/Documents and ~/Downloads")
-    return Finding.warn(
-        f"the project is in ~/{hit}, which macOS hides from nfsd unless it has Full Disk Access",
-        fix=Fix(
-            'Otherwise `vagrant up` stops with "exports: ... does not exist". Either move the project out of '
-            f"~/{hit}, or give /sbin/nfsd Full Disk Access (System Settings > Privacy & Security > Full Disk "
-            "Access > +, press Cmd+Shift+G, type /sbin/nfsd) and restart it:",
-            ("mkdir -p ~/projects", f'mv "{ctx.project}" ~/projects/', "sudo nfsd restart"),
         ),
     )
