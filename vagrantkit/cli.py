@@ -16,6 +16,7 @@ import click
 
 from vagrantkit import __version__
 from vagrantkit.errors import VagrantkitError, shorten
+from vagrantkit.registry import DEFAULT_PROVIDER, PROVIDERS
 
 # ctx.meta keys: the command being run and its arguments as given (before click parses them);
 # set once the command has put out its own JSON document (its result), which an error must not replace.
@@ -162,7 +163,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--box", help="Vagrant box.  [default: bento/ubuntu-24.04]")
-@click.option("--provider", type=click.Choice(["virtualbox", "libvirt"]), help="[default: virtualbox]")
+@click.option("--provider", type=click.Choice(list(PROVIDERS)), help=f"[default: {DEFAULT_PROVIDER}]")
 @click.option("--memory", type=int, help="Guest memory in MiB.  [default: 2048]")
 @click.option("--cpus", type=int, help="Guest CPUs.  [default: 2]")
 @click.option("--hostname", help="Guest host name.  [default: from the folder name]")

@@ -4,8 +4,9 @@ A new provider or sync type is one entry here, plus the files it names: its temp
 (``templates/``), and its doctor checks module. Entries hold data and module names only, so
 that importing this module stays cheap (``vagrantkit --help`` imports nothing heavy).
 
-- init renders ``SyncType.template`` for the project folder and ``Provider.template`` for the
-  machine's resources; ``init --sync``/``--provider`` take the entries' names.
+- init renders ``SyncType.template`` for the project folder (with ``SyncType.mount_options`` unless
+  others are given) and ``Provider.template`` for the machine's network and resources;
+  ``init --provider`` takes the providers' names.
 - bench finds a sync type's mounts in the guest by ``SyncType.fs_types`` and measures each under
   ``SyncType.label``; a provider's own share is found as ``Provider.share`` says.
 - doctor imports ``checks`` of every entry (and of every host OS, :data:`HOST_CHECKS`).
@@ -34,6 +35,7 @@ class SyncType:
     label: str  # the target label bench measures its mount under
     hosts: frozenset[OS]  # the host OSes Vagrant serves it from
     checks: tuple[str, ...] = ()  # doctor check modules about it
+    mount_options: tuple[str, ...] = ()  # what init renders unless --mount-option says otherwise
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,10 @@ SYNC_TYPES: dict[str, SyncType] = {
             "nfs",
             frozenset({OS.WINDOWS, OS.MACOS, OS.LINUX}),
             ("vagrantkit.doctor.checks.nfs_windows", "vagrantkit.doctor.checks.nfs_unix"),
+            # nolock: WinNFSd has no lock manager (NLM), lock requests hang without it.
+            # actimeo=1: attribute cache of 1 s, so a host edit reaches runserver's reloader within 1 s
+            # (default: up to 60 s).
+            mount_options=("nolock", "actimeo=1"),
         ),
         SyncType(
             "smb",
@@ -108,6 +114,7 @@ def sync_of_fs(fs_type: str | None) -> SyncType | None:
 def check_modules(extra: Iterable[str] = ()) -> tuple[str, ...]:
     """Every doctor check module the entries name, in entry order, each once, after ``extra``."""
     found = dict.fromkeys(extra)
-    for entry in (*PROVIDERS.values(), *SYNC_TYPES.values()):
+    entries: tuple[Provider | SyncType, ...] = (*PROVIDERS.values(), *SYNC_TYPES.values())
+    for entry in entries:
         found.update(dict.fromkeys(entry.checks))
     return tuple(found)

@@ -10,6 +10,7 @@ from typing import Any
 from vagrantkit import __version__
 from vagrantkit.errors import shown
 from vagrantkit.files import FileChange, apply, plan
+from vagrantkit.registry import DEFAULT_SYNC, PROVIDERS, SYNC_TYPES
 from vagrantkit.render.comments import cache_words, mount_option_notes
 from vagrantkit.render.environment import make_environment
 from vagrantkit.render.options import ANSWERS_FILE, InitOptions, dump_answers, resolve, warnings_for
@@ -30,10 +31,19 @@ class InitResult:
 
 
 def render_vagrantfile(options: InitOptions) -> str:
-    """Render the Vagrantfile text for validated ``options``."""
+    """Render the Vagrantfile text for validated ``options``.
+
+    The sync type's and the provider's blocks are the templates their registry entries name.
+    """
     template = make_environment().get_template(TEMPLATE)
-    notes = mount_option_notes(options.mount_options)
-    return template.render(o=options, version=__version__, mount_notes=notes, cache=cache_words(options.mount_options))
+    return template.render(
+        o=options,
+        version=__version__,
+        sync=SYNC_TYPES[DEFAULT_SYNC],  # the only one init renders yet
+        provider=PROVIDERS[options.provider],
+        mount_notes=mount_option_notes(options.mount_options),
+        cache=cache_words(options.mount_options),
+    )
 
 
 def init(directory: Path, given: Mapping[str, Any], *, force: bool = False, dry_run: bool = False) -> InitResult:

@@ -11,20 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from vagrantkit.errors import InvalidAnswer, InvalidValue, VagrantkitError
+from vagrantkit.registry import DEFAULT_PROVIDER, PROVIDERS, SYNC_TYPES
 
 ANSWERS_FILE = "vagrantkit.toml"
 
 # A current Ubuntu LTS box published for VirtualBox (and other providers) by the Bento project.
 DEFAULT_BOX = "bento/ubuntu-24.04"
-# nolock: WinNFSd has no lock manager (NLM), lock requests hang without it.
-# actimeo=1: attribute cache of 1 s, so a host edit reaches runserver's reloader within 1 s (default: up to 60 s).
-DEFAULT_MOUNT_OPTIONS = ("nolock", "actimeo=1")
+# The NFS folder's options (why each: its registry entry).
+DEFAULT_MOUNT_OPTIONS = SYNC_TYPES["nfs"].mount_options
 # init --watch, for use with `vagrantkit watch`, which revalidates each host edit in the guest:
 # actimeo=60: stat and open answered from the guest's cache for a minute (the lab: a reloader tick
 # about as fast as the guest disk, against several times slower with actimeo=1); nocto: opens too,
 # which test discovery and imports need. Chosen from the lab's freshness/speed curve (README).
 WATCH_MOUNT_OPTIONS = ("nolock", "actimeo=60", "nocto")
-PROVIDERS = ("virtualbox", "libvirt")
 NFS_VERSIONS = (3, 4)
 MEMORY_RANGE = (256, 262144)
 CPUS_RANGE = (1, 128)
@@ -53,7 +52,7 @@ class InitOptions:
     """Every answer the Vagrantfile template needs, validated."""
 
     box: str = DEFAULT_BOX
-    provider: str = "virtualbox"
+    provider: str = DEFAULT_PROVIDER
     memory: int = 2048
     cpus: int = 2
     hostname: str = "vagrant-dev"
@@ -149,7 +148,7 @@ def validate(options: InitOptions, *, allow_broken: bool = False) -> InitOptions
         raise InvalidValue(
             "--box", box, "a box name like bento/ubuntu-24.04: letters, digits, '.', '_', '-' and one '/'"
         )
-    if options.provider not in PROVIDERS:
+    if not isinstance(options.provider, str) or options.provider not in PROVIDERS:
         raise InvalidValue("--provider", options.provider, " or ".join(PROVIDERS))
     hostname = _text("--hostname", options.hostname)
     if len(hostname) > 253 or not all(_LABEL.fullmatch(label) for label in hostname.split(".")):
