@@ -6,7 +6,7 @@ that importing this module stays cheap (``vagrantkit --help`` imports nothing he
 
 - init renders ``SyncType.template`` for the project folder (with ``SyncType.mount_options`` unless
   others are given) and ``Provider.template`` for the machine's network and resources;
-  ``init --provider`` takes the providers' names.
+  ``init --sync``/``--provider`` take the entries' names.
 - bench finds a sync type's mounts in the guest by ``SyncType.fs_types`` and measures each under
   ``SyncType.label``; a provider's own share is found as ``Provider.share`` says.
 - doctor imports ``checks`` of every entry (and of every host OS, :data:`HOST_CHECKS`).
@@ -74,6 +74,12 @@ SYNC_TYPES: dict[str, SyncType] = {
             ("cifs", "smb3"),
             "smb",
             frozenset({OS.WINDOWS, OS.MACOS}),
+            # SMB 3.0.2 (Windows 8.1 / Server 2012 R2 and later, macOS): SMB1 is off on current Windows and
+            # insecure. Nothing else: Vagrant's smb mount_options cap (plugins/synced_folders/smb/cap/
+            # mount_options.rb) adds sec=ntlmssp (or the host's own), credentials=, uid=/gid= of the
+            # folder's owner (the SSH user, vagrant), mfsymlinks and _netdev itself, and merges ours over
+            # them by key: vers=3.02 replaces the vers=2.0 a Windows host asks for.
+            mount_options=("vers=3.02",),
         ),
     )
 }
