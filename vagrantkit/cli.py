@@ -209,6 +209,7 @@ def cli() -> None:
 def init(directory: Path, no_forwards: bool, dry_run: bool, force: bool, as_json: bool, **given: Any) -> None:
     """Render DIR/Vagrantfile: a private DHCP network and a tuned NFS synced folder.
 
+    With --sync smb, Vagrant's SMB folder instead (Windows and macOS hosts).
     Answers are saved in DIR/vagrantkit.toml and read back by the next init; options given here win.
     """
     from vagrantkit.render.init import init as run_init
