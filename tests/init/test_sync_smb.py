@@ -114,3 +114,12 @@ def test_a_saved_watch_is_named_in_the_file_when_sync_becomes_smb(tmp_path: Path
         result.stderr
     )
     assert not (tmp_path / "Vagrantfile").exists()
+
+
+def test_a_uid_of_ones_own_warns_that_vagrant_adds_it_already(tmp_path: Path) -> None:
+    result = init(tmp_path, {"sync": "smb", "mount_options": ("vers=3.02", "uid=1001")}, host=macos_host())
+    assert result.warnings == (
+        "'uid=1001' in mount options: Vagrant already adds uid= and gid= of the folder's owner (the guest's "
+        "vagrant user) to an SMB mount, and warns at every mount when mount_options name them.",
+    )
+    assert 'mount_options: ["vers=3.02", "uid=1001"]' in result.vagrantfile  # rendered all the same

@@ -248,6 +248,12 @@ def warnings_for(options: InitOptions) -> list[str]:
             "--sync smb with --provider libvirt: vagrant-libvirt runs on Linux hosts, where Vagrant cannot "
             "serve SMB; there use --sync nfs (mounted over libvirt's management network)."
         )
+    owner = [o for o in options.mount_options if o.split("=", 1)[0] in ("uid", "gid")]
+    if options.sync == "smb" and owner:
+        found.append(
+            f"{owner[0]!r} in mount options: Vagrant already adds uid= and gid= of the folder's owner (the "
+            "guest's vagrant user) to an SMB mount, and warns at every mount when mount_options name them."
+        )
     if options.sync != "nfs":
         return found
     if "nolock" not in options.mount_options:
