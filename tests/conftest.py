@@ -112,3 +112,27 @@ def vagrant_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """:func:`vagrant_environment`, made once for the session."""
     need("vagrant")
     return vagrant_environment(tmp_path_factory.mktemp("vagrant-env"))
+
+
+# Vagrant's Linux host has no SMB capability at all, so `vagrant validate` refuses every SMB folder
+# here ("It appears your machine doesn't support SMB") before reading its options. This plugin,
+# defined in the VAGRANT_HOME Vagrantfile that Vagrant loads before the project's, gives the Linux
+# host the one capability that check asks for and nothing else (no share is made, nothing mounts).
+SMB_HOST_SHIM = """\
+# Test shim: Vagrant's Linux host cannot serve SMB; validate asks only whether SMB is installed.
+class VagrantkitTestSMBHost < Vagrant.plugin("2")
+  name "vagrantkit test: SMB installed on a Linux host"
+  host_capability("linux", "smb_installed") do
+    Module.new { def self.smb_installed(env) = true }
+  end
+end
+"""
+
+
+@pytest.fixture(scope="session")
+def vagrant_smb_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """:func:`vagrant_environment` whose Vagrant also takes this Linux host for an SMB server (:data:`SMB_HOST_SHIM`)."""
+    need("vagrant")
+    env = vagrant_environment(tmp_path_factory.mktemp("vagrant-smb-env"))
+    (Path(env["VAGRANT_HOME"]) / "Vagrantfile").write_text(SMB_HOST_SHIM)
+    return env

@@ -16,6 +16,7 @@ import click
 
 from vagrantkit import __version__
 from vagrantkit.errors import VagrantkitError, shorten
+from vagrantkit.registry import DEFAULT_PROVIDER, DEFAULT_SYNC, PROVIDERS, SYNC_TYPES
 
 # ctx.meta keys: the command being run and its arguments as given (before click parses them);
 # set once the command has put out its own JSON document (its result), which an error must not replace.
@@ -162,7 +163,12 @@ def cli() -> None:
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--box", help="Vagrant box.  [default: bento/ubuntu-24.04]")
-@click.option("--provider", type=click.Choice(["virtualbox", "libvirt"]), help="[default: virtualbox]")
+@click.option("--provider", type=click.Choice(list(PROVIDERS)), help=f"[default: {DEFAULT_PROVIDER}]")
+@click.option(
+    "--sync",
+    type=click.Choice(list(SYNC_TYPES)),
+    help=f"Synced folder type (smb: Windows and macOS hosts).  [default: {DEFAULT_SYNC}]",
+)
 @click.option("--memory", type=int, help="Guest memory in MiB.  [default: 2048]")
 @click.option("--cpus", type=int, help="Guest CPUs.  [default: 2]")
 @click.option("--hostname", help="Guest host name.  [default: from the folder name]")
@@ -180,7 +186,9 @@ def cli() -> None:
     "--mount-option",
     "mount_options",
     multiple=True,
-    help="NFS mount option (repeatable; replaces the defaults nolock, actimeo=1).",
+    help="Mount option (repeatable; replaces the defaults: "
+    + "; ".join(f"{', '.join(s.mount_options)} for {s.title}" for s in SYNC_TYPES.values())
+    + ").",
 )
 @click.option("--nfs-version", type=click.Choice(["3", "4"]), help="[default: 3; WinNFSd speaks only 3]")
 @click.option(
@@ -201,6 +209,7 @@ def cli() -> None:
 def init(directory: Path, no_forwards: bool, dry_run: bool, force: bool, as_json: bool, **given: Any) -> None:
     """Render DIR/Vagrantfile: a private DHCP network and a tuned NFS synced folder.
 
+    With --sync smb, Vagrant's SMB folder instead (Windows and macOS hosts).
     Answers are saved in DIR/vagrantkit.toml and read back by the next init; options given here win.
     """
     from vagrantkit.render.init import init as run_init

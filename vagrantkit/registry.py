@@ -4,11 +4,13 @@ A new provider or sync type is one entry here, plus the files it names: its temp
 (``templates/``), and its doctor checks module. Entries hold data and module names only, so
 that importing this module stays cheap (``vagrantkit --help`` imports nothing heavy).
 
-- init renders ``SyncType.template`` for the project folder and ``Provider.template`` for the
-  machine's resources; ``init --sync``/``--provider`` take the entries' names.
+- init renders ``SyncType.template`` for the project folder (with ``SyncType.mount_options`` unless
+  others are given) and ``Provider.template`` for the machine's network and resources;
+  ``init --sync``/``--provider`` take the entries' names.
 - bench finds a sync type's mounts in the guest by ``SyncType.fs_types`` and measures each under
   ``SyncType.label``; a provider's own share is found as ``Provider.share`` says.
-- doctor imports ``checks`` of every entry (and of every host OS, :data:`HOST_CHECKS`).
+- doctor imports ``checks`` of every entry (then the per-OS modules, ``HOST_OS_MODULES`` in
+  ``vagrantkit/doctor/model.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ class SyncType:
     label: str  # the target label bench measures its mount under
     hosts: frozenset[OS]  # the host OSes Vagrant serves it from
     checks: tuple[str, ...] = ()  # doctor check modules about it
+    mount_options: tuple[str, ...] = ()  # what init renders unless --mount-option says otherwise
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,10 @@ SYNC_TYPES: dict[str, SyncType] = {
             "nfs",
             frozenset({OS.WINDOWS, OS.MACOS, OS.LINUX}),
             ("vagrantkit.doctor.checks.windows", "vagrantkit.doctor.checks.unix", "vagrantkit.doctor.checks.macos"),
+            # nolock: WinNFSd has no lock manager (NLM), lock requests hang without it.
+            # actimeo=1: attribute cache of 1 s, so a host edit reaches runserver's reloader within 1 s
+            # (default: up to 60 s).
+            mount_options=("nolock", "actimeo=1"),
         ),
         SyncType(
             "smb",
@@ -69,6 +76,12 @@ SYNC_TYPES: dict[str, SyncType] = {
             "smb",
             frozenset({OS.WINDOWS, OS.MACOS}),
             ("vagrantkit.doctor.checks.windows",),
+            # SMB 3.0.2 (Windows 8.1 / Server 2012 R2 and later, macOS): SMB1 is off on current Windows and
+            # insecure. Nothing else: Vagrant's smb mount_options cap (plugins/synced_folders/smb/cap/
+            # mount_options.rb) adds sec=ntlmssp (or the host's own), credentials=, uid=/gid= of the
+            # folder's owner (the SSH user, vagrant), mfsymlinks and _netdev itself, and merges ours over
+            # them by key: vers=3.02 replaces the vers=2.0 a Windows host asks for.
+            mount_options=("vers=3.02",),
         ),
     )
 }
@@ -109,6 +122,7 @@ def sync_of_fs(fs_type: str | None) -> SyncType | None:
 def check_modules(extra: Iterable[str] = ()) -> tuple[str, ...]:
     """Every doctor check module the entries name, in entry order, each once, after ``extra``."""
     found = dict.fromkeys(extra)
-    for modules in [p.checks for p in PROVIDERS.values()] + [s.checks for s in SYNC_TYPES.values()]:
-        found.update(dict.fromkeys(modules))
+    entries: tuple[Provider | SyncType, ...] = (*PROVIDERS.values(), *SYNC_TYPES.values())
+    for entry in entries:
+        found.update(dict.fromkeys(entry.checks))
     return tuple(found)

@@ -147,6 +147,12 @@ BAD_VALUES = [
     (["--mount-option", "x;reboot"], "Invalid value for --mount-option: 'x;reboot'."),
     (["--provider", "hyperv"], "Invalid value for '--provider': 'hyperv' is not one of 'virtualbox', 'libvirt'."),
     (["--nfs-version", "2"], "Invalid value for '--nfs-version': '2' is not one of '3', '4'."),
+    (["--sync", "cifs"], "Invalid value for '--sync': 'cifs' is not one of 'nfs', 'smb'."),
+    (["--sync", "smb", "--watch"], "Invalid value for --watch: True. Allowed: off with --sync smb:"),
+    (
+        ["--sync", "smb", "--require-plugins"],
+        "Invalid value for --require-plugins: True. Allowed: off with --sync smb:",
+    ),
 ]
 
 
@@ -203,6 +209,8 @@ def test_saved_answer_out_of_range_is_refused_naming_the_file_and_the_key(tmp_pa
         ('mount_options = "nolock"', "mount_options: invalid value 'nolock'. Allowed: a list of strings."),
         ("mount_options = []", "mount_options: invalid value ''. Allowed: at least one mount option"),
         ('watch = "yes"', "watch: invalid value 'yes'. Allowed: true or false."),
+        ('sync = "cifs"', "sync: invalid value 'cifs'. Allowed: nfs or smb."),
+        ("sync = [1]", "sync: invalid value [1]. Allowed: nfs or smb."),
         ('host_path = "a\\nb"', "host_path: invalid value 'a\\nb'. Allowed: a folder path, without control"),
     ],
 )
@@ -269,6 +277,7 @@ def test_json_envelope_describes_what_was_done(tmp_path: Path, cli_runner: Cli) 
             "options": {
                 "box": "bento/ubuntu-24.04",
                 "provider": "virtualbox",
+                "sync": "nfs",
                 "memory": 2048,
                 "cpus": 2,
                 "hostname": document["data"]["options"]["hostname"],

@@ -26,12 +26,20 @@ CASES = [
     # click's own, while it parses
     (["--memory", "lots"], 2, "Invalid value for '--memory': 'lots' is not a valid integer."),
     (["--provider=hyperv"], 2, "Invalid value for '--provider': 'hyperv' is not one of 'virtualbox', 'libvirt'."),
+    (["--sync=cifs"], 2, "Invalid value for '--sync': 'cifs' is not one of 'nfs', 'smb'."),
     (["--bogus"], 2, "No such option '--bogus'. (Did you mean one of: '--box', '--cpus'?)"),
     (["--box"], 2, "Option '--box' requires an argument."),
     # the command's own usage error
     (["--forward", "1:1", "--no-forwards"], 2, "--forward and --no-forwards exclude each other: give one of them."),
     # vagrantkit's
     (["--memory", "100"], 2, "Invalid value for --memory: 100. Allowed: a whole number from 256 to 262144 (MiB)."),
+    (
+        ["--sync", "smb", "--mount-option", "vers=1.0"],
+        2,
+        "Invalid value for --mount-option: 'vers=1.0'. Allowed: an SMB version from 2.0 on, e.g. vers=3.02: SMB1 is "
+        "turned off on current Windows (10 1709 and later) and is insecure (WannaCry spread over it) (--force "
+        "renders it anyway).",
+    ),
 ]
 
 

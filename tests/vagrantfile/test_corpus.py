@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from tests.conftest import need
 from vagrantkit.errors import InvalidValue
+from vagrantkit.host import OS
+from vagrantkit.registry import SYNC_TYPES
 from vagrantkit.render.init import render_vagrantfile
 from vagrantkit.render.options import InitOptions, parse_forward, validate, warnings_for
 from vagrantkit.vagrantfile.fix import fix_source
@@ -65,6 +67,7 @@ _SAFE = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), 
 @given(
     box=st.sampled_from(["bento/ubuntu-24.04", "generic/debian12", "ubuntu/jammy64"]),
     provider=st.sampled_from(["virtualbox", "libvirt"]),
+    sync=st.sampled_from(sorted(SYNC_TYPES)),
     memory=st.integers(256, 65536),
     cpus=st.integers(1, 64),
     hostname=st.from_regex(r"[a-z][a-z0-9-]{0,20}[a-z0-9]", fullmatch=True),
@@ -83,7 +86,8 @@ def test_whatever_init_renders_without_a_warning_lints_clean_and_fix_leaves_it_b
 ) -> None:
     forwards = tuple(parse_forward(f"{h}:{g}") for h, g in answers.pop("forwards"))  # type: ignore[attr-defined]
     mount_options = answers.pop("mount_options")
-    fields = {**answers, "forwards": forwards, "mount_options": tuple(mount_options or ("nolock", "actimeo=1"))}
+    sync = SYNC_TYPES[answers["sync"]]  # type: ignore[index]
+    fields = {**answers, "forwards": forwards, "mount_options": tuple(mount_options or sync.mount_options)}
     try:
         options = validate(InitOptions(**fields))  # type: ignore[arg-type]
     except InvalidValue:
@@ -93,6 +97,9 @@ def test_whatever_init_renders_without_a_warning_lints_clean_and_fix_leaves_it_b
     warned = bool(warnings_for(options))
     for host in Host:
         findings = lint(source, host=host).findings
-        if not warned:
+        served = sync.hosts >= ({OS.WINDOWS, OS.MACOS, OS.LINUX} if host is Host.ANY else {OS(host.value)})
+        if not warned and served:
             assert findings == (), (host, [f.id for f in findings])
+        elif not warned:  # SMB, judged for a Linux host: that one finding and no other
+            assert [f.rule for f in findings] == ["smb-on-linux-host"], (host, [f.id for f in findings])
         assert fix_source(source, host=host)[0].code == source.code or warned

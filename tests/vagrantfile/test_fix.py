@@ -199,6 +199,38 @@ def test_fix_after_a_fix_is_accepted_by_vagrant_validate_where_the_original_was(
     assert "local plugins" in (before.stdout + before.stderr) or before.returncode == 0
 
 
+def test_fix_makes_an_smb_folder_ask_for_smb3_and_read_the_password_from_the_environment(
+    tmp_path: Path, cli_runner: Cli
+) -> None:
+    path = tmp_path / "Vagrantfile"
+    path.write_text(
+        'Vagrant.configure("2") do |config|\n'
+        '  config.vm.network "private_network", type: "dhcp"\n'
+        '  config.vm.synced_folder ".", "/vagrant", type: "smb",\n'
+        '    smb_username: "dev", smb_password: "hunter2", # the team account\n'
+        '    mount_options: ["vers=1.0", "nobrl"]\n'
+        "end\n"
+    )
+    linted = cli_runner("lint", "--host", "windows", str(path))
+    assert linted.exit_code == 1
+    assert [line.split(": ")[1].split()[0] for line in linted.stdout.splitlines()[:-1]] == [
+        "smb-password-in-file",
+        "smb-version-1",
+    ]
+    result = cli_runner("fix", "--host", "windows", str(path))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert path.read_text() == (
+        'Vagrant.configure("2") do |config|\n'
+        '  config.vm.network "private_network", type: "dhcp"\n'
+        '  config.vm.synced_folder ".", "/vagrant", type: "smb",\n'
+        '    smb_username: "dev", smb_password: ENV["VAGRANT_SMB_PASSWORD"], # the team account\n'
+        '    mount_options: ["vers=3.02", "nobrl"]\n'
+        "end\n"
+    )
+    assert ruby_accepts(path)
+    assert cli_runner("lint", "--host", "windows", str(path)).exit_code == 0
+
+
 # --- lint's conventions -----------------------------------------------------------------
 
 

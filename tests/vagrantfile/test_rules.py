@@ -86,12 +86,25 @@ def test_each_finding_quotes_the_lines_as_written_and_has_a_unique_id() -> None:
     assert len({f.id for f in findings}) == len(findings)
 
 
-@pytest.mark.parametrize("host", list(Host))
-@pytest.mark.parametrize(
-    "name", sorted(p.name for p in GOLDEN.glob("*.Vagrantfile") if p.name != "nfs4-options.Vagrantfile")
-)
+# Each golden file of init's defaults, with every host it is for (SMB: not Linux, see the next test).
+CLEAN = [
+    (p.name, host)
+    for p in sorted(GOLDEN.glob("*.Vagrantfile"))
+    if p.name != "nfs4-options.Vagrantfile"
+    for host in Host
+    if not (p.name == "smb.Vagrantfile" and host in (Host.LINUX, Host.ANY))
+]
+
+
+@pytest.mark.parametrize(("name", "host"), CLEAN, ids=[f"{n}-{h.value}" for n, h in CLEAN])
 def test_vagrantfiles_rendered_by_init_with_default_options_are_clean(name: str, host: Host) -> None:
     assert found((GOLDEN / name).read_text(), host) == []
+
+
+def test_init_smb_golden_is_flagged_only_where_vagrant_cannot_serve_smb() -> None:
+    text = (GOLDEN / "smb.Vagrantfile").read_text()
+    assert [(f.rule, f.severity) for f in found(text, Host.LINUX)] == [("smb-on-linux-host", Severity.FAIL)]
+    assert [(f.rule, f.severity) for f in found(text, Host.ANY)] == [("smb-on-linux-host", Severity.WARN)]
 
 
 def test_init_nfs4_golden_with_custom_options_is_flagged_for_version_and_nolock() -> None:
@@ -423,6 +436,89 @@ def test_windows_rules_skip_what_only_other_hosts_run() -> None:
     only_windows = {"nfs-winnfsd-default-options", "nfs-version-4-windows"}
     windows = [(line, rule) for line, rule in rules_by_line(text, Host.WINDOWS) if rule in only_windows]
     assert windows == [(6, "nfs-winnfsd-default-options"), (6, "nfs-version-4-windows")]
+
+
+# --- SMB --------------------------------------------------------------------------------
+
+
+def smb(options: str) -> str:
+    return configure(NETWORK + f'  config.vm.synced_folder ".", "/vagrant", type: "smb"{options}\n')
+
+
+@pytest.mark.parametrize(
+    ("options", "corrected"),
+    [
+        (', mount_options: ["vers=1.0"]', '["vers=3.02"]'),
+        (", mount_options: ['mfsymlinks,vers=1', 'nobrl']", "['mfsymlinks,vers=3.02', 'nobrl']"),
+        (", :mount_options => %w[vers=1.0 nobrl]", "%w[vers=3.02 nobrl]"),
+    ],
+)
+def test_smb1_in_mount_options_fails_and_becomes_smb3(options: str, corrected: str) -> None:
+    (finding,) = found(smb(options), Host.WINDOWS)
+    assert (finding.rule, finding.severity, finding.line) == ("smb-version-1", Severity.FAIL, 3)
+    assert finding.corrected is not None and finding.corrected.endswith(corrected)
+
+
+def test_smb2_and_3_and_a_computed_version_are_not_smb1() -> None:
+    for options in (', mount_options: ["vers=2.1"]', ', mount_options: ["vers=3.1.1"]', ", mount_options: [v]"):
+        assert found(smb(options), Host.WINDOWS) == [], options
+    # vers=1.0 on a folder of another type is not SMB's business
+    rsync = configure('  config.vm.synced_folder ".", "/v", type: "rsync", mount_options: ["vers=1.0"]\n')
+    assert found(rsync, Host.WINDOWS) == []
+
+
+def test_a_password_written_in_the_file_fails_and_is_read_from_the_environment_instead() -> None:
+    (finding,) = found(smb(", smb_username: 'dev', smb_password: 's3cret'"), Host.MACOS)
+    assert (finding.rule, finding.severity, finding.line) == ("smb-password-in-file", Severity.FAIL, 3)
+    assert finding.corrected == (
+        '  config.vm.synced_folder ".", "/vagrant", type: "smb", smb_username: \'dev\', '
+        "smb_password: ENV['VAGRANT_SMB_PASSWORD']"
+    )
+    assert "history" in finding.why
+
+
+def test_a_password_from_the_environment_or_a_variable_is_not_in_the_file() -> None:
+    for password in ('ENV["SMB_PASSWORD"]', "settings['smb_password']", '""'):
+        assert found(smb(f', smb_username: "dev", smb_password: {password}'), Host.WINDOWS) == [], password
+
+
+def test_a_password_without_a_user_name_warns_and_a_user_name_alone_is_fine() -> None:
+    (finding,) = found(smb(', smb_password: ENV["SMB_PASSWORD"]'), Host.WINDOWS)
+    assert (finding.rule, finding.severity, finding.corrected) == ("smb-credentials", Severity.WARN, None)
+    assert finding.unfixable
+    # Vagrant offers the user name and asks for the password only: the setup init recommends.
+    assert found(smb(', smb_username: ENV["SMB_USERNAME"]'), Host.WINDOWS) == []
+    assert found(smb(', smb_password: ENV["SMB_PASSWORD"], **creds'), Host.WINDOWS) == []
+
+
+def test_an_smb_folder_fails_on_a_linux_host_warns_for_any_and_is_fine_on_windows_and_macos() -> None:
+    text = smb(', mount_options: ["vers=3.02"]')
+    assert [(f.rule, f.severity, f.line) for f in found(text, Host.LINUX)] == [("smb-on-linux-host", Severity.FAIL, 3)]
+    assert [(f.rule, f.severity) for f in found(text, Host.ANY)] == [("smb-on-linux-host", Severity.WARN)]
+    assert found(text, Host.WINDOWS) == [] and found(text, Host.MACOS) == []
+    disabled = configure('  config.vm.synced_folder ".", "/vagrant", type: "smb", disabled: true\n')
+    assert found(disabled, Host.LINUX) == []
+
+
+@pytest.mark.parametrize(
+    "guard",
+    [
+        "if Vagrant::Util::Platform.windows?",
+        "unless OS.linux?",
+        "if OS.mac? || OS.windows?",
+        "if RUBY_PLATFORM =~ /darwin/",
+    ],
+)
+def test_an_smb_folder_kept_for_windows_or_macos_hosts_is_fine_on_linux(guard: str) -> None:
+    text = configure(
+        NETWORK + f"  {guard}\n"
+        '    config.vm.synced_folder ".", "/vagrant", type: "smb"\n'
+        "  else\n"
+        '    config.vm.synced_folder ".", "/vagrant", type: "nfs", nfs_udp: false, mount_options: ["nolock"]\n'
+        "  end\n"
+    )
+    assert found(text, Host.LINUX) == []
+    assert [f.rule for f in found(text.replace(guard, "if OS.linux?"), Host.LINUX)] == ["smb-on-linux-host"]
 
 
 # --- conventions ------------------------------------------------------------------------

@@ -11,20 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from vagrantkit.errors import InvalidAnswer, InvalidValue, VagrantkitError
+from vagrantkit.registry import DEFAULT_PROVIDER, DEFAULT_SYNC, PROVIDERS, SYNC_TYPES
 
 ANSWERS_FILE = "vagrantkit.toml"
 
 # A current Ubuntu LTS box published for VirtualBox (and other providers) by the Bento project.
 DEFAULT_BOX = "bento/ubuntu-24.04"
-# nolock: WinNFSd has no lock manager (NLM), lock requests hang without it.
-# actimeo=1: attribute cache of 1 s, so a host edit reaches runserver's reloader within 1 s (default: up to 60 s).
-DEFAULT_MOUNT_OPTIONS = ("nolock", "actimeo=1")
+# The NFS folder's options (why each: its registry entry).
+DEFAULT_MOUNT_OPTIONS = SYNC_TYPES["nfs"].mount_options
 # init --watch, for use with `vagrantkit watch`, which revalidates each host edit in the guest:
 # actimeo=60: stat and open answered from the guest's cache for a minute (the lab: a reloader tick
 # about as fast as the guest disk, against several times slower with actimeo=1); nocto: opens too,
 # which test discovery and imports need. Chosen from the lab's freshness/speed curve (README).
 WATCH_MOUNT_OPTIONS = ("nolock", "actimeo=60", "nocto")
-PROVIDERS = ("virtualbox", "libvirt")
 NFS_VERSIONS = (3, 4)
 MEMORY_RANGE = (256, 262144)
 CPUS_RANGE = (1, 128)
@@ -53,7 +52,8 @@ class InitOptions:
     """Every answer the Vagrantfile template needs, validated."""
 
     box: str = DEFAULT_BOX
-    provider: str = "virtualbox"
+    provider: str = DEFAULT_PROVIDER
+    sync: str = DEFAULT_SYNC  # the synced folder's type (registry.SYNC_TYPES)
     memory: int = 2048
     cpus: int = 2
     hostname: str = "vagrant-dev"
@@ -80,6 +80,7 @@ class InitOptions:
 OPTION_OF = {
     "box": "--box",
     "provider": "--provider",
+    "sync": "--sync",
     "memory": "--memory",
     "cpus": "--cpus",
     "hostname": "--hostname",
@@ -149,8 +150,10 @@ def validate(options: InitOptions, *, allow_broken: bool = False) -> InitOptions
         raise InvalidValue(
             "--box", box, "a box name like bento/ubuntu-24.04: letters, digits, '.', '_', '-' and one '/'"
         )
-    if options.provider not in PROVIDERS:
-        raise InvalidValue("--provider", options.provider, " or ".join(PROVIDERS))
+    for option, value, entries in (("--provider", options.provider, PROVIDERS), ("--sync", options.sync, SYNC_TYPES)):
+        if not isinstance(value, str) or value not in entries:
+            raise InvalidValue(option, value, " or ".join(entries))
+    nfs = options.sync == "nfs"
     hostname = _text("--hostname", options.hostname)
     if len(hostname) > 253 or not all(_LABEL.fullmatch(label) for label in hostname.split(".")):
         raise InvalidValue(
@@ -177,12 +180,19 @@ def validate(options: InitOptions, *, allow_broken: bool = False) -> InitOptions
                 "one option per --mount-option, made of letters, digits and . _ = : / + @ - (e.g. actimeo=1)",
             )
     udp = [o for o in mount_options if o in UDP_OPTIONS]
-    if udp and not allow_broken:
+    if nfs and udp and not allow_broken:
         raise InvalidValue(
             "--mount-option", udp[0], f"options over TCP, since {UDP_REFUSED} (--force renders it anyway)"
         )
+    smb1 = [o for o in mount_options if SMB1_OPTION.fullmatch(o)]
+    if not nfs and smb1 and not allow_broken:
+        raise InvalidValue(
+            "--mount-option",
+            smb1[0],
+            f"an SMB version from 2.0 on, e.g. vers=3.02: {SMB1_REFUSED} (--force renders it anyway)",
+        )
     version = [o for o in mount_options if VERSION_OPTION.fullmatch(o)]
-    if version and not allow_broken:
+    if nfs and version and not allow_broken:
         raise InvalidValue(
             "--mount-option",
             version[0],
@@ -200,6 +210,16 @@ def validate(options: InitOptions, *, allow_broken: bool = False) -> InitOptions
         raise InvalidValue("--require-plugins", options.require_plugins, "true or false")
     if not isinstance(options.watch, bool):
         raise InvalidValue("--watch", options.watch, "true or false")
+    if not nfs and options.require_plugins:
+        raise InvalidValue(
+            "--require-plugins",
+            True,
+            f"off with --sync {options.sync}: it installs vagrant-winnfsd, which serves NFS only",
+        )
+    if not nfs and options.watch:
+        raise InvalidValue(
+            "--watch", True, f"off with --sync {options.sync}: `vagrantkit watch` keeps NFS folders fresh, no others"
+        )
     return replace(
         options,
         memory=_int("--memory", options.memory, *MEMORY_RANGE, " (MiB)"),
@@ -215,11 +235,27 @@ UDP_REFUSED = "guests with nfs-utils >= 2.1.2 (Ubuntu 22.04+, Debian 12) refuse 
 UDP_OPTIONS = ("udp", "udp6", "proto=udp", "proto=udp6")  # the mount options that ask for it (nfs(5))
 #: Mount options naming the NFS version (nfs(5)); Vagrant already puts ``vers=<nfs_version>`` first.
 VERSION_OPTION = re.compile(r"(nfs)?vers=.*|v[234](\.\d)?")
+#: An SMB mount option asking for SMB1 (mount.cifs(8)), and why init refuses it and lint FAILs it.
+SMB1_OPTION = re.compile(r"vers=1(\.0)?")
+SMB1_REFUSED = "SMB1 is turned off on current Windows (10 1709 and later) and is insecure (WannaCry spread over it)"
 
 
 def warnings_for(options: InitOptions) -> list[str]:
     """Choices that are allowed but that the user should hear about."""
     found = []
+    if options.sync == "smb" and options.provider == "libvirt":
+        found.append(
+            "--sync smb with --provider libvirt: vagrant-libvirt runs on Linux hosts, where Vagrant cannot "
+            "serve SMB; there use --sync nfs (mounted over libvirt's management network)."
+        )
+    owner = [o for o in options.mount_options if o.split("=", 1)[0] in ("uid", "gid")]
+    if options.sync == "smb" and owner:
+        found.append(
+            f"{owner[0]!r} in mount options: Vagrant already adds uid= and gid= of the folder's owner (the "
+            "guest's vagrant user) to an SMB mount, and warns at every mount when mount_options name them."
+        )
+    if options.sync != "nfs":
+        return found
     if "nolock" not in options.mount_options:
         found.append(
             "mount options without 'nolock': WinNFSd (Windows hosts) has no lock manager, "
@@ -232,6 +268,20 @@ def warnings_for(options: InitOptions) -> list[str]:
     if options.nfs_version == 4:
         found.append("--nfs-version 4: WinNFSd speaks only NFSv3, so this folder will not mount on a Windows host.")
     return found
+
+
+_DEFAULTS = (WATCH_MOUNT_OPTIONS, *(s.mount_options for s in SYNC_TYPES.values()))
+
+
+def default_mount_options(sync: object, watch: object) -> tuple[str, ...]:
+    """The mount options init renders when none are given: the sync type's, or NFS's for ``--watch``.
+
+    ``sync`` and ``watch`` are answers not validated yet: a bad one gets NFS's, and validation names it.
+    """
+    if watch is True and sync in (None, "nfs"):
+        return WATCH_MOUNT_OPTIONS
+    entry = SYNC_TYPES.get(sync) if isinstance(sync, str) else None
+    return (entry or SYNC_TYPES[DEFAULT_SYNC]).mount_options
 
 
 def default_hostname(directory: Path) -> str:
@@ -328,11 +378,10 @@ def resolve(directory: Path, given: Mapping[str, Any], *, allow_broken: bool = F
     saved = load_answers(answers_path) if answers_path.is_file() else {}
     merged.update(saved)
     merged.update({k: v for k, v in given.items() if v is not None})
-    # --watch / --no-watch switch between the two defaults; mount options of the user's own stay.
-    defaults = (DEFAULT_MOUNT_OPTIONS, WATCH_MOUNT_OPTIONS)
-    switch = given.get("watch") is not None and given.get("mount_options") is None
-    if switch and tuple(merged.get("mount_options", DEFAULT_MOUNT_OPTIONS)) in defaults:
-        merged["mount_options"] = WATCH_MOUNT_OPTIONS if given["watch"] else DEFAULT_MOUNT_OPTIONS
+    # --sync and --watch / --no-watch switch between the defaults; mount options of the user's own stay.
+    switch = (given.get("sync") is not None or given.get("watch") is not None) and given.get("mount_options") is None
+    if "mount_options" not in merged or (switch and tuple(merged["mount_options"]) in _DEFAULTS):
+        merged["mount_options"] = default_mount_options(merged.get("sync"), merged.get("watch"))
         saved.pop("mount_options", None)  # a default now, whatever the file said
     from_file = {k for k in saved if given.get(k) is None}
     try:

@@ -153,6 +153,20 @@ def _other_os(node: Node) -> bool:
     return bool(_OTHER_OS.search(text(node))) and not _windows(node)
 
 
+_MAC = re.compile(r"\b(mac\?|is_mac|osx\?|darwin\?)|(RUBY_PLATFORM|host_os).*darwin")
+_LINUX = re.compile(r"\b(linux\?|is_linux)|(RUBY_PLATFORM|host_os).*linux")
+
+
+def _linux(node: Node) -> bool:
+    """``OS.linux?``, ``Vagrant::Util::Platform.linux?``, ``RUBY_PLATFORM =~ /linux/`` (not one naming another OS too)."""
+    return bool(_LINUX.search(text(node))) and not _windows(node) and not _MAC.search(text(node))
+
+
+def _windows_or_mac(node: Node) -> bool:
+    return (_windows(node) or bool(_MAC.search(text(node)))) and not _LINUX.search(text(node))
+
+
 WINNFSD_INSTALLED = Condition(has_winnfsd)
 WINDOWS_HOST = Condition(_windows, _other_os)
 NOT_WINDOWS_HOST = Condition(_other_os, _windows)
+NOT_LINUX_HOST = Condition(_windows_or_mac, _linux)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from vagrantkit.render.options import UDP_OPTIONS, UDP_REFUSED, VERSION_OPTION
+from vagrantkit.render.options import SMB1_OPTION, SMB1_REFUSED, UDP_OPTIONS, UDP_REFUSED, VERSION_OPTION
 from vagrantkit.render.ruby import ruby_string
 from vagrantkit.vagrantfile import edits, guards, syntax
 from vagrantkit.vagrantfile.model import Machine, Network, Setting, SyncedFolder, Vagrantfile, key
@@ -111,31 +111,44 @@ def _pair(folder: SyncedFolder, name: str, value: str) -> str:
 
 
 def _nfs_folders(ctx: Context, *, windows: bool = False) -> list[SyncedFolder]:
-    """Enabled NFS folders; a folder whose type or state is computed is noted, not judged.
-    ``windows``: only those a Windows host runs (not under ``if OS.linux?`` and the like)."""
-    cached = ctx.cache.get(("nfs", windows))
+    """Enabled NFS folders. ``windows``: only those a Windows host runs (not under ``if OS.linux?`` and the like)."""
+    return _folders_of(ctx, "nfs", unless=guards.NOT_WINDOWS_HOST if windows else None)
+
+
+def _folders_of(ctx: Context, kind: str, *, unless: guards.Condition | None = None) -> list[SyncedFolder]:
+    """Enabled folders of type ``kind``; a folder whose type or state is computed is noted, not judged.
+    ``unless``: not those that run only where this condition holds (a folder for other hosts)."""
+    cached = ctx.cache.get((kind, unless))
     if cached is None:
-        cached = ctx.cache[("nfs", windows)] = list(_find_nfs_folders(ctx, windows))
+        cached = ctx.cache[(kind, unless)] = list(_find_folders(ctx, kind, unless))
     return cached
 
 
-def _find_nfs_folders(ctx: Context, windows: bool) -> Iterator[SyncedFolder]:
+def _find_folders(ctx: Context, kind: str, unless: guards.Condition | None) -> Iterator[SyncedFolder]:
     for folder in ctx.model.folders:
-        if windows and guards.guarded(ctx.model, folder.call, guards.NOT_WINDOWS_HOST):
+        if unless is not None and guards.guarded(ctx.model, folder.call, unless):
             continue
-        if folder.nfs is None:
+        if folder.type is COMPUTED:
             given = folder.options.get("type") or folder.options.get("nfs")
             ctx.skip(
                 given.value if given is not None and given.value is not None else folder.call, "synced folder type"
             )
             continue
-        if not folder.nfs:
+        if folder.type != kind:
             continue
         if folder.disabled is None:
             ctx.skip(folder.call, "`disabled`")
             continue
         if not folder.disabled:
             yield folder
+
+
+def _options_matching(ctx: Context, kind: str, pattern: re.Pattern[str]) -> Iterator[tuple[SyncedFolder, list[str]]]:
+    """Enabled folders of type ``kind`` whose literal mount_options hold options ``pattern`` matches, with those."""
+    for folder in _folders_of(ctx, kind):
+        options = folder.mount_options
+        if isinstance(options, list) and (given := [o for o in options if pattern.fullmatch(o)]):
+            yield folder, given
 
 
 def _at(node: Node) -> tuple[int, int]:
@@ -164,6 +177,14 @@ def _mount_list(folder: SyncedFolder) -> Node | None:
 def _edit_mount_options(ctx: Context, folder: SyncedFolder, drop: Callable[[str], bool]) -> list[Edit] | None:
     """Edits removing the options ``drop`` picks from a literal mount_options list (an item holding
     several comma-joined options is rewritten with the rest), or None when the list cannot be edited."""
+    return _rewrite_mount_options(ctx, folder, lambda o: None if drop(o) else o)
+
+
+def _rewrite_mount_options(
+    ctx: Context, folder: SyncedFolder, change: Callable[[str], str | None]
+) -> list[Edit] | None:
+    """Edits putting ``change(option)`` for each option of a literal mount_options list (None: remove it;
+    an item holding several comma-joined options is rewritten whole), or None when the list cannot be edited."""
     node = _mount_list(folder)
     if node is None or node.type not in ("array", "string_array"):
         return None
@@ -176,10 +197,10 @@ def _edit_mount_options(ctx: Context, folder: SyncedFolder, drop: Callable[[str]
         if not isinstance(value, str):
             return None
         options = [o.strip() for o in value.split(",") if o.strip()]
-        kept = [o for o in options if not drop(o)]
+        kept = [c for c in map(change, options) if c is not None]
         if not kept:
             gone.append(item)
-        elif len(kept) < len(options):
+        elif kept != options:
             out.append(edits.replace(item, ",".join(kept) if words else _string(ctx.model, ",".join(kept), item)))
     if gone:
         out.extend(edits.remove_items(ctx.model.source, gone, words=words))
@@ -479,13 +500,7 @@ def nfs_mount_version(ctx: Context) -> Iterator[Finding]:
     """Vagrant puts ``vers=<nfs_version>`` (3 by default) in front of the mount options
     (plugins/guests/linux/cap/nfs.rb), so another ``vers=``/``nfsvers=`` makes two; nfs-utils since
     2.5.3 refuses that: "multiple version options not permitted" (vagrant-winnfsd#143, #145)."""
-    for folder in _nfs_folders(ctx):
-        options = folder.mount_options
-        if not isinstance(options, list):
-            continue
-        given = [o for o in options if VERSION_OPTION.fullmatch(o)]
-        if not given:
-            continue
+    for folder, given in _options_matching(ctx, "nfs", VERSION_OPTION):
         wanted = given[-1].split("=", 1)[-1].lstrip("v")
         version = folder.option("nfs_version")
         fix = _edit_mount_options(ctx, folder, lambda o: bool(VERSION_OPTION.fullmatch(o)))
@@ -685,4 +700,92 @@ def winnfsd_plugin_everywhere(ctx: Context) -> Iterator[Finding]:
             "Require it on Windows only.",
             fix,
             unfixable,
+        )
+
+
+# --- SMB (Vagrant's own synced folder: plugins/synced_folders/smb) -------------------------
+
+SMB_VERSION = "vers=3.02"
+
+
+@rule("smb-version-1", Severity.FAIL, "SMB1 in mount_options")
+def smb_version_1(ctx: Context) -> Iterator[Finding]:
+    """``vers=1.0`` (or ``vers=1``): current Windows has no SMB1 server unless it is installed back, and
+    SMB1 has no protection against tampering (the protocol WannaCry spread over)."""
+    for folder, given in _options_matching(ctx, "smb", SMB1_OPTION):
+        fix = _rewrite_mount_options(ctx, folder, lambda o: SMB_VERSION if SMB1_OPTION.fullmatch(o) else o)
+        yield Finding(
+            "smb-version-1",
+            Severity.FAIL,
+            *_at(_mount_list(folder) or folder.call),
+            f"`{given[0]}` in mount_options: SMB1",
+            f"{SMB1_REFUSED}: the mount fails or is open to tampering. Ask for SMB 3 (`{SMB_VERSION}`).",
+            tuple(fix or ()),
+            None if fix else "the list is not written as literals",
+        )
+
+
+PASSWORD_ENV = "VAGRANT_SMB_PASSWORD"
+
+
+@rule("smb-password-in-file", Severity.FAIL, "an SMB password written in the Vagrantfile")
+def smb_password_in_file(ctx: Context) -> Iterator[Finding]:
+    """A literal ``smb_password``: the Vagrantfile is committed, and the password is the host account's
+    (on Windows the login password). Read from the environment, an unset variable makes Vagrant ask."""
+    for folder in _folders_of(ctx, "smb"):
+        option = folder.options.get("smb_password")
+        if option is None or option.value is None or not isinstance(option.literal, str) or not option.literal:
+            continue
+        yield Finding(
+            "smb-password-in-file",
+            Severity.FAIL,
+            *_at(option.pair),
+            "`smb_password` written in the Vagrantfile",
+            "The Vagrantfile gets committed and shared, and this is the password of your host account. "
+            f"Read it from the environment (`{PASSWORD_ENV}`); where it is not set Vagrant asks for it at "
+            "`vagrant up`. Change the password too: it stays in the repository's history.",
+            (edits.replace(option.value, f"ENV[{_string(ctx.model, PASSWORD_ENV, option.value)}]"),),
+        )
+
+
+@rule("smb-credentials", Severity.WARN, "an SMB password without a user name")
+def smb_credentials(ctx: Context) -> Iterator[Finding]:
+    """``smb_password`` without ``smb_username``: Vagrant asks for both anyway (it skips asking only when
+    some folder has both), then mounts with the user name typed and the password of the file, which need
+    not belong together (plugins/synced_folders/smb/synced_folder.rb, prepare). A user name alone is fine:
+    Vagrant offers it and asks for the password only, which keeps the password out of the file."""
+    for folder in _folders_of(ctx, "smb"):
+        if "smb_password" not in folder.options or "smb_username" in folder.options or folder.unknown_options:
+            continue
+        yield Finding(
+            "smb-credentials",
+            Severity.WARN,
+            *_at(folder.options["smb_password"].pair),
+            "`smb_password` without `smb_username`",
+            "Vagrant then asks for the user name and a password anyway, and mounts with the user name typed "
+            'and this password: a mismatch fails the mount with "Permission denied". Give smb_username too, '
+            "or neither.",
+            unfixable="the user name is yours to give (from the environment, like the password)",
+        )
+
+
+@rule("smb-on-linux-host", Severity.FAIL, "an SMB folder on a Linux host")
+def smb_on_linux_host(ctx: Context) -> Iterator[Finding]:
+    """Vagrant serves SMB from Windows and macOS hosts only: its Linux host plugin has no ``smb_installed``
+    capability, so ``vagrant up`` (and validate) stop with "It appears your machine doesn't support SMB".
+    A folder under a guard for Windows or macOS hosts is fine."""
+    if ctx.host not in (Host.LINUX, Host.ANY):
+        return
+    for folder in _folders_of(ctx, "smb", unless=guards.NOT_LINUX_HOST):
+        linux = ctx.host is Host.LINUX
+        yield Finding(
+            "smb-on-linux-host",
+            Severity.FAIL if linux else Severity.WARN,
+            *_at(_type_pair(folder)),
+            "SMB synced folder on a Linux host" if linux else "SMB synced folder: it cannot work on Linux hosts",
+            "Vagrant serves SMB folders from Windows and macOS hosts only; on Linux `vagrant up` stops with "
+            '"It appears your machine doesn\'t support SMB". Use NFS there (`vagrantkit init --sync nfs`), or '
+            "keep this folder for the other hosts under `if Vagrant::Util::Platform.windows? || "
+            "Vagrant::Util::Platform.darwin?`.",
+            unfixable="which folder Linux hosts get is for you to choose",
         )
