@@ -45,6 +45,7 @@ from tests.samba import start_in as start_smbd
 from vagrantkit.bench.edit import HostEditor
 from vagrantkit.bench.transport import RUNNER_PATH, Editor, Progress, conversation, parse_document
 from vagrantkit.errors import VagrantkitError
+from vagrantkit.registry import SYNC_TYPES
 from vagrantkit.render.options import InitOptions
 from vagrantkit.watch.core import Watch, WatchStats
 from vagrantkit.watch.link import RECEIVER_PATH, Channel, LinkError, StreamChannel
@@ -130,10 +131,11 @@ def lab_mount_options(options: InitOptions | None = None) -> list[str]:
     return rendered + transport
 
 
-# The SMB folder's options as Vagrant's SMB synced folder mounts it for init --sync smb (the
-# rendered mount_options, then what Vagrant's Linux guest adds itself: sec=ntlmssp and the user's
-# credentials, here the lab's own account; busybox has no mount.cifs, so they go to the kernel as is).
-SMB_MOUNT_OPTIONS = ("vers=3.02", "mfsymlinks")
+# The SMB folder's options as Vagrant mounts the folder init --sync smb renders: the rendered
+# mount_options, then what Vagrant's smb mount_options cap adds itself — mfsymlinks here,
+# sec=ntlmssp and the credentials in lab_smb_options (the lab's own account; busybox has no
+# mount.cifs, so they go to the kernel as they are), uid/gid of the SSH user (root in the lab).
+SMB_MOUNT_OPTIONS = (*SYNC_TYPES["smb"].mount_options, "mfsymlinks")
 
 
 def lab_smb_options(samba: Samba, options: Sequence[str] = SMB_MOUNT_OPTIONS) -> list[str]:
