@@ -292,3 +292,16 @@ def test_command_in_the_guest_runs_in_copies_of_the_nfs_folder(project: Path, tm
         assert len(result.document["results"][label]["command"]["ns"]) == 5
     assert scratch_left(fake.home, fake.nfs) == []
     assert sorted(os.listdir(fake.nfs)) == ["manage.py"]
+
+
+def test_an_nfs_export_that_is_no_folder_here_is_said_not_silently_replaced(project: Path, tmp_path: Path) -> None:
+    # WinNFSd's form of C:\Users\me\proj, read on a host that has no such folder.
+    fake = FakeVagrant(tmp_path, state="running")
+    fake.mounts = fake.mounts.replace(f"192.168.56.1:{fake.nfs} ", "192.168.56.1:/C/Users/me/proj ")
+    result, _ = _bench(project, fake)
+    assert (
+        "the NFS export 192.168.56.1:/C/Users/me/proj maps to no folder of this host: vboxsf shares the project "
+        f"folder {project.resolve()} instead, and edit latency in nfs is n/a"
+    ) in result.warnings
+    add = fake.vbox()[0]
+    assert add[add.index("--hostpath") + 1] == str(project.resolve())
