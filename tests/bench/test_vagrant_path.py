@@ -305,3 +305,34 @@ def test_an_nfs_export_that_is_no_folder_here_is_said_not_silently_replaced(proj
     ) in result.warnings
     add = fake.vbox()[0]
     assert add[add.index("--hostpath") + 1] == str(project.resolve())
+
+
+def test_every_command_bench_sends_over_vagrant_ssh_is_ascii_even_for_paths_that_are_not(
+    project: Path, tmp_path: Path
+) -> None:
+    # Vagrant hands `-c COMMAND` to ssh as an argument, which Windows converts to the console's code page.
+    fake = FakeVagrant(tmp_path, state="running")
+    fake.nfs, fake.home = tmp_path / "prøjekt", tmp_path / "hôme"
+    fake.nfs.mkdir()
+    fake.home.mkdir()
+    fake.mounts = f"/dev/sda1 / ext4 rw 0 0\n192.168.56.1:{fake.nfs} {fake.nfs} nfs rw,vers=3 0 0\n"
+    result, _ = _bench(project, fake)
+    commands = [c[5] for c in fake.calls if c[:2] == ["vagrant", "ssh"]]
+    assert len(commands) >= 4  # /proc/mounts, the share's mount and umount, the runner
+    assert [c for c in commands if not c.isascii()] == []
+    assert {t.label: t.path for t in result.targets}["nfs"] == str(fake.nfs)  # the path arrived whole
+    assert result.status.value == "ok", result.errors
+    assert scratch_left(fake.home, fake.nfs) == []
+
+
+def test_the_runner_reads_arguments_sent_as_base64(tmp_path: Path) -> None:
+    from vagrantkit.bench import runner
+
+    folder = tmp_path / "dïr"
+    folder.mkdir()
+    sent = runner.encode_argv([f"x={folder}", "--size", "10"])
+    assert sent[0] == "--argv-b64" and all(a.isascii() for a in sent)
+    assert runner.decode_argv(sent[1:]) == [f"x={folder}", "--size", "10"]
+    assert runner.encode_argv(["a=/srv", "--size", "10"]) == ["a=/srv", "--size", "10"]  # ASCII: as it is
+    with pytest.raises(runner.UsageError, match="invalid --argv-b64"):
+        runner.decode_argv(["bm90IGpzb24="])

@@ -37,6 +37,10 @@ Command line (stable; the lab and ``vagrantkit bench`` call exactly this)::
     --output FILE       Write the JSON document to FILE (atomically) instead of stdout.
     --progress          Print one JSON line per step on stderr: {"progress": [done, total], ...}.
 
+    python3 runner.py --argv-b64 B64    The same arguments as a base64 JSON list: how a host sends
+                        paths that are not ASCII (``vagrant ssh -c`` passes its command through
+                        the Windows console's code page).
+
 Operations (each timed on its own; one sample = the whole batch, ``count`` items per sample)::
 
     stat          os.stat every fixture file
@@ -112,6 +116,7 @@ every exit path.
 from __future__ import annotations
 
 import argparse
+import base64
 import binascii
 import contextlib
 import datetime
@@ -1498,10 +1503,39 @@ def write_output(text: str, path: str | None) -> None:
         raise
 
 
+ARGV_B64 = "--argv-b64"
+
+
+def encode_argv(args: Sequence[str]) -> list[str]:
+    """``args`` as the ASCII ``--argv-b64 B64`` form when any of them is not ASCII, else as they are."""
+    if all(a.isascii() for a in args):
+        return list(args)
+    return [ARGV_B64, base64.b64encode(json.dumps(list(args)).encode("utf-8")).decode("ascii")]
+
+
+def decode_argv(rest: Sequence[str]) -> list[str]:
+    """The arguments ``--argv-b64 B64`` carries.
+
+    Raises:
+        UsageError: Not one base64 JSON list of strings.
+    """
+    try:
+        (text,) = rest
+        args = json.loads(base64.b64decode(text, validate=True).decode("utf-8"))
+    except (ValueError, TypeError):
+        args = None
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        raise UsageError(f"invalid {ARGV_B64}: allowed one base64 JSON list of arguments")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run from the command line; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        config = parse_args(sys.argv[1:] if argv is None else argv)
+        if args[:1] == [ARGV_B64]:
+            args = decode_argv(args[1:])
+        config = parse_args(args)
     except UsageError as exc:
         sys.stderr.write(f"runner.py: error: {exc}\n")
         return EXIT_USAGE
