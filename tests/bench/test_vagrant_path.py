@@ -48,6 +48,7 @@ class FakeVagrant:
             f"/dev/sda1 / ext4 rw,relatime 0 0\n192.168.56.1:{self.nfs} {self.nfs} nfs rw,vers=3,nolock,actimeo=1 0 0\n"
         )
         self.runner_exit: int | None = None
+        self.umount_busy = False
         self.calls: list[list[str]] = []
 
     def __call__(
@@ -86,7 +87,12 @@ class FakeVagrant:
                 return done(32, err="mount: unknown filesystem type 'vboxsf'")
             Path(words[-1]).symlink_to(self.nfs)  # stands in for the mount: a view of the host folder
             return done()
+        if words[:3] == ["sudo", "umount", "-l"]:
+            Path(words[3]).unlink()
+            return done()
         if words[:2] == ["sudo", "umount"]:
+            if self.umount_busy:
+                return done(32, err=f"umount: {words[2]}: target is busy.")
             Path(words[2]).unlink()
             return done()
         if words[:2] == ["sudo", "rmdir"]:
@@ -336,3 +342,22 @@ def test_the_runner_reads_arguments_sent_as_base64(tmp_path: Path) -> None:
     assert runner.encode_argv(["a=/srv", "--size", "10"]) == ["a=/srv", "--size", "10"]  # ASCII: as it is
     with pytest.raises(runner.UsageError, match="invalid --argv-b64"):
         runner.decode_argv(["bm90IGpzb24="])
+
+
+def test_a_busy_share_is_unmounted_lazily_before_virtualbox_removes_it_and_said(project: Path, tmp_path: Path) -> None:
+    fake = FakeVagrant(tmp_path, state="running")
+    fake.umount_busy = True
+    result, _ = _bench(project, fake)
+    point = next(t.path for t in result.targets if t.label == "vboxsf")
+    steps = [c[5] if c[:2] == ["vagrant", "ssh"] else " ".join(c[:3]) for c in fake.calls]
+    tail = steps[steps.index(f"sudo umount {point}") :]
+    assert tail == [
+        f"sudo umount {point}",
+        f"sudo umount -l {point}",
+        f"sudo rmdir {point}",
+        "VBoxManage sharedfolder remove",
+    ]
+    assert (
+        f"vboxsf: umount {point} in the guest failed (umount: {point}: target is busy.); detached lazily (umount -l)"
+        in result.warnings
+    )

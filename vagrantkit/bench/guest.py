@@ -254,5 +254,17 @@ def _add_vboxsf(
             f"vboxsf skipped: mounting it in the guest failed (are the Guest Additions installed?): {mounted.stderr.strip()[-200:]}"
         )
         return None
-    cleanup.callback(adapter.ssh, f"sudo umount {q} && sudo rmdir {q}", machine=machine, timeout=60)
+    cleanup.callback(_unmount, adapter, machine, point, warnings)
     return point
+
+
+def _unmount(adapter: BenchVagrant, machine: str, point: str, warnings: list[str]) -> None:
+    """Unmount the share in the guest before VBoxManage removes it: removing a share that is still
+    mounted "succeeds" and leaves the guest's I/O on it failing. A busy mount is unmounted lazily."""
+    q = shlex.quote(point)
+    done = adapter.ssh(f"sudo umount {q}", machine=machine, timeout=60)
+    if not done.ok:
+        lazy = adapter.ssh(f"sudo umount -l {q}", machine=machine, timeout=60)
+        how = "detached lazily (umount -l)" if lazy.ok else f"and umount -l failed too: {lazy.stderr.strip()[-200:]}"
+        warnings.append(f"vboxsf: umount {point} in the guest failed ({done.stderr.strip()[-200:]}); {how}")
+    adapter.ssh(f"sudo rmdir {q}", machine=machine, timeout=60)
