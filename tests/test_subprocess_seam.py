@@ -12,6 +12,7 @@ import pytest
 
 from vagrantkit.errors import CommandError
 from vagrantkit.process import interact, run
+from vagrantkit.vagrant_adapter import VagrantAdapter
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX process groups (Windows uses taskkill /T)")
 
@@ -93,3 +94,36 @@ def test_a_conversation_that_hangs_is_stopped_with_everything_it_started() -> No
     while processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert processes_with(marker) == []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("verb", ["ssh", "ssh_stream"])
+def test_a_hung_vagrant_ssh_raises_the_timeout_and_leaves_no_process_behind(tmp_path: Path, verb: str) -> None:
+    # A `vagrant` on PATH that starts an "ssh" child holding the pipes, as Vagrant's ruby does, and never ends.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    pids = tmp_path / "pids"
+    fake = bin_dir / "vagrant"
+    fake.write_text(f"#!/bin/sh\necho $$ >> {pids}\nsh -c 'echo $$ >> {pids}; exec sleep 300' &\nwait\n")
+    fake.chmod(0o755)
+    adapter = VagrantAdapter(tmp_path, env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    started = time.monotonic()
+    with pytest.raises(CommandError, match="vagrant ssh default --no-tty -c true: no answer after 1 s"):
+        if verb == "ssh":
+            adapter.ssh("true", machine="default", timeout=1)
+        else:
+            adapter.ssh_stream("true", machine="default", first=b"", on_line=lambda _: None, timeout=1)
+    assert time.monotonic() - started < 15
+    tree = [int(p) for p in pids.read_text().split()]
+    assert len(tree) == 2  # the launcher and its "ssh"
+    deadline = time.monotonic() + 10
+    while any(map(_alive, tree)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [p for p in tree if _alive(p)] == []

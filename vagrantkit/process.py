@@ -8,9 +8,11 @@ bench runner sent into guests, ``vagrantkit/bench/runner.py``.)
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
@@ -88,6 +90,7 @@ def run(
     except BaseException:  # Ctrl-C, SIGTERM turned into an exception: nothing left running
         stop_group(proc, interrupt=True)
         raise
+    JOBS.release(proc)
     return Completed(tuple(argv), proc.returncode, _text(out), _text(err))
 
 
@@ -157,6 +160,7 @@ def interact(
             proc.stdin.close()
         proc.wait()
         reader.join(GRACE)
+        JOBS.release(proc)
     except BaseException:  # Ctrl-C, SIGTERM turned into an exception, on_line's own error
         stop_group(proc, interrupt=True, drain=False)
         raise
@@ -184,9 +188,9 @@ def spawn(
 
 
 def _start(argv: Sequence[str], cwd: Path | None, env: Mapping[str, str] | None) -> subprocess.Popen[bytes]:
-    """``argv`` with three pipes, in a process group of its own."""
+    """``argv`` with three pipes, in a process group of its own (on Windows also in a job object)."""
     try:
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             argv,
             cwd=cwd,
             env=dict(env) if env is not None else None,
@@ -199,6 +203,9 @@ def _start(argv: Sequence[str], cwd: Path | None, env: Mapping[str, str] | None)
         raise CommandError(f"{argv[0]}: command not found") from exc
     except OSError as exc:
         raise CommandError(f"{argv[0]}: cannot run it ({exc.strerror})") from exc
+    if os.name == "nt":
+        JOBS.adopt(proc)
+    return proc
 
 
 def _text(data: bytes) -> str:
@@ -220,10 +227,7 @@ def stop_group(proc: subprocess.Popen[bytes], *, interrupt: bool = False, drain:
     is left in its pipes (not when another thread reads them).
     """
     if os.name == "nt":
-        with suppress(OSError, subprocess.SubprocessError):
-            subprocess.run(
-                ["taskkill", "/T", "/F", "/PID", str(proc.pid)], capture_output=True, timeout=GRACE, check=False
-            )
+        stop_windows_tree(proc)
     else:
         with suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGINT if interrupt else signal.SIGTERM)
@@ -238,3 +242,164 @@ def stop_group(proc: subprocess.Popen[bytes], *, interrupt: bool = False, drain:
         proc.kill()
         with suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=GRACE)
+
+
+# -- Windows: a job object holds the whole tree (taskkill /T misses children whose parent is gone)
+
+JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE = 0x2000
+JOB_OBJECT_EXTENDED_LIMIT_INFORMATION_CLASS = 9  # JobObjectExtendedLimitInformation
+
+
+class JOBOBJECT_BASIC_LIMIT_INFORMATION(ctypes.Structure):
+    _fields_ = [
+        ("PerProcessUserTimeLimit", ctypes.c_int64),
+        ("PerJobUserTimeLimit", ctypes.c_int64),
+        ("LimitFlags", ctypes.c_uint32),
+        ("MinimumWorkingSetSize", ctypes.c_size_t),
+        ("MaximumWorkingSetSize", ctypes.c_size_t),
+        ("ActiveProcessLimit", ctypes.c_uint32),
+        ("Affinity", ctypes.c_size_t),  # ULONG_PTR
+        ("PriorityClass", ctypes.c_uint32),
+        ("SchedulingClass", ctypes.c_uint32),
+    ]
+
+
+class IO_COUNTERS(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_uint64)
+        for name in (
+            "ReadOperationCount",
+            "WriteOperationCount",
+            "OtherOperationCount",
+            "ReadTransferCount",
+            "WriteTransferCount",
+            "OtherTransferCount",
+        )
+    ]
+
+
+class JOBOBJECT_EXTENDED_LIMIT_INFORMATION(ctypes.Structure):
+    _fields_ = [
+        ("BasicLimitInformation", JOBOBJECT_BASIC_LIMIT_INFORMATION),
+        ("IoInfo", IO_COUNTERS),
+        ("ProcessMemoryLimit", ctypes.c_size_t),
+        ("JobMemoryLimit", ctypes.c_size_t),
+        ("PeakProcessMemoryUsed", ctypes.c_size_t),
+        ("PeakJobMemoryUsed", ctypes.c_size_t),
+    ]
+
+
+def kill_on_close_limits() -> JOBOBJECT_EXTENDED_LIMIT_INFORMATION:
+    """The limits a job gets: its processes end when its last handle closes (our process dying included)."""
+    info = JOBOBJECT_EXTENDED_LIMIT_INFORMATION()
+    info.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
+    return info
+
+
+class JobApi(Protocol):
+    """The four kernel32 calls a job needs (a fake in tests: nothing here runs Windows)."""
+
+    def create(self) -> int | None: ...  # a job that kills its processes on close, or None
+    def assign(self, job: int, proc: subprocess.Popen[bytes]) -> bool: ...
+    def terminate(self, job: int) -> bool: ...
+    def close(self, job: int) -> None: ...
+
+
+class Jobs:
+    """The job object of each process started on Windows, so a stop ends its whole tree.
+
+    A process is assigned right after it starts (subprocess cannot start it suspended): a child it
+    made in that instant is outside the job, and taskkill /T is still the fallback.
+    """
+
+    def __init__(self, api: JobApi | None) -> None:
+        self.api = api
+        self.jobs: dict[int, int] = {}
+        self.lock = threading.Lock()
+
+    def adopt(self, proc: subprocess.Popen[bytes]) -> bool:
+        """Put ``proc`` into a job of its own; False when none could be made (then taskkill is used)."""
+        job = self.api.create() if self.api else None
+        if self.api is None or job is None:
+            return False
+        if not self.api.assign(job, proc):
+            self.api.close(job)
+            return False
+        with self.lock:
+            self.jobs[proc.pid] = job
+        return True
+
+    def release(self, proc: subprocess.Popen[bytes]) -> None:
+        """``proc`` has ended: close its job (what it left running ends with it)."""
+        with self.lock:
+            job = self.jobs.pop(proc.pid, None)
+        if self.api is not None and job is not None:
+            self.api.close(job)
+
+    def terminate(self, proc: subprocess.Popen[bytes]) -> bool:
+        """End every process in ``proc``'s job; False when it has none or that failed."""
+        with self.lock:
+            job = self.jobs.pop(proc.pid, None)
+        if self.api is None or job is None:
+            return False
+        try:
+            return self.api.terminate(job)
+        finally:
+            self.api.close(job)
+
+
+def stop_windows_tree(
+    proc: subprocess.Popen[bytes], jobs: Jobs | None = None, run_taskkill: Callable[..., Any] = subprocess.run
+) -> None:
+    """Windows: terminate ``proc``'s job object, or, without one, ``taskkill /T /F`` on its tree."""
+    if (jobs or JOBS).terminate(proc):
+        return
+    with suppress(OSError, subprocess.SubprocessError):
+        run_taskkill(["taskkill", "/T", "/F", "/PID", str(proc.pid)], capture_output=True, timeout=GRACE, check=False)
+
+
+if sys.platform == "win32":
+
+    class _Kernel32:
+        def __init__(self) -> None:
+            from ctypes import wintypes
+
+            k = ctypes.WinDLL("kernel32", use_last_error=True)
+            k.CreateJobObjectW.restype = wintypes.HANDLE
+            k.CreateJobObjectW.argtypes = [ctypes.c_void_p, wintypes.LPCWSTR]
+            k.SetInformationJobObject.argtypes = [wintypes.HANDLE, ctypes.c_int, ctypes.c_void_p, wintypes.DWORD]
+            k.AssignProcessToJobObject.argtypes = [wintypes.HANDLE, wintypes.HANDLE]
+            k.TerminateJobObject.argtypes = [wintypes.HANDLE, wintypes.UINT]
+            k.CloseHandle.argtypes = [wintypes.HANDLE]
+            self.k = k
+
+        def create(self) -> int | None:
+            job = self.k.CreateJobObjectW(None, None)
+            if not job:
+                return None
+            info = kill_on_close_limits()
+            if not self.k.SetInformationJobObject(
+                job, JOB_OBJECT_EXTENDED_LIMIT_INFORMATION_CLASS, ctypes.byref(info), ctypes.sizeof(info)
+            ):
+                self.k.CloseHandle(job)
+                return None
+            return int(job)
+
+        def assign(self, job: int, proc: subprocess.Popen[bytes]) -> bool:
+            return bool(self.k.AssignProcessToJobObject(job, int(proc._handle)))  # type: ignore[attr-defined]
+
+        def terminate(self, job: int) -> bool:
+            return bool(self.k.TerminateJobObject(job, 1))
+
+        def close(self, job: int) -> None:
+            self.k.CloseHandle(job)
+
+    def _kernel32() -> JobApi | None:
+        try:
+            return _Kernel32()
+        except (OSError, AttributeError):
+            return None
+
+    JOBS = Jobs(_kernel32())
+else:
+    JOBS = Jobs(None)

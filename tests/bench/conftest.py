@@ -14,6 +14,7 @@ import pytest
 
 from tests import mounts
 from tests.conftest import need, unavailable
+from vagrantkit.bench import runner
 from vagrantkit.bench.runner import OPERATIONS, PACED_OPS
 from vagrantkit.bench.transport import RUNNER_PATH
 from vagrantkit.process import Completed, run
@@ -65,6 +66,17 @@ def run_runner(*args: str, timeout: float = 120) -> Completed:
     """
     fast = [] if "--reloader-sleep" in args else ["--reloader-sleep", "0.02"]
     return run([sys.executable, "-I", str(RUNNER), *args, *fast], timeout=timeout)
+
+
+def workspace(folder: Path) -> runner.Workspace:
+    """A runner workspace in ``folder``/scratch with a 10-file fixture, its work folders made, as a run makes them."""
+    config = runner.parse_args([str(folder), "--size", "10", "--id", "t"])
+    scratch = folder / "scratch"
+    scratch.mkdir()
+    space = runner.Workspace(config, str(scratch))
+    space.make_work(build=True)
+    space.prepare(build=True)
+    return space
 
 
 # What a run without --host-side measures: every operation but edit (which needs a host side).

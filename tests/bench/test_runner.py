@@ -13,7 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench.conftest import BATCH, RUNNER, WITHOUT_HOST_SIDE, fs_type, interrupt_when, run_runner, scratch_left
+from tests.bench.conftest import (
+    BATCH,
+    RUNNER,
+    WITHOUT_HOST_SIDE,
+    fs_type,
+    interrupt_when,
+    run_runner,
+    scratch_left,
+    workspace,
+)
 from tests.conftest import need
 from vagrantkit.bench import runner
 from vagrantkit.bench.targets import parse_local
@@ -260,12 +269,8 @@ def test_mount_of_picks_the_longest_mount_point_and_unescapes_spaces() -> None:
 def test_write_operations_use_the_same_names_on_every_repetition(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = runner.parse_args([str(tmp_path), "--size", "10", "--id", "t"])
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    ws = runner.Workspace(config, str(scratch))
-    ws.make_work(build=True)
-    ws.prepare(build=True)
+    ws = workspace(tmp_path)
+    config, scratch = ws.config, tmp_path / "scratch"
     new = scratch / "work" / "new"
     n = config.write_count
 

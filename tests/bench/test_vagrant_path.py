@@ -48,6 +48,7 @@ class FakeVagrant:
             f"/dev/sda1 / ext4 rw,relatime 0 0\n192.168.56.1:{self.nfs} {self.nfs} nfs rw,vers=3,nolock,actimeo=1 0 0\n"
         )
         self.runner_exit: int | None = None
+        self.umount_busy = False
         self.calls: list[list[str]] = []
 
     def __call__(
@@ -86,7 +87,12 @@ class FakeVagrant:
                 return done(32, err="mount: unknown filesystem type 'vboxsf'")
             Path(words[-1]).symlink_to(self.nfs)  # stands in for the mount: a view of the host folder
             return done()
+        if words[:3] == ["sudo", "umount", "-l"]:
+            Path(words[3]).unlink()
+            return done()
         if words[:2] == ["sudo", "umount"]:
+            if self.umount_busy:
+                return done(32, err=f"umount: {words[2]}: target is busy.")
             Path(words[2]).unlink()
             return done()
         if words[:2] == ["sudo", "rmdir"]:
@@ -292,3 +298,66 @@ def test_command_in_the_guest_runs_in_copies_of_the_nfs_folder(project: Path, tm
         assert len(result.document["results"][label]["command"]["ns"]) == 5
     assert scratch_left(fake.home, fake.nfs) == []
     assert sorted(os.listdir(fake.nfs)) == ["manage.py"]
+
+
+def test_an_nfs_export_that_is_no_folder_here_is_said_not_silently_replaced(project: Path, tmp_path: Path) -> None:
+    # WinNFSd's form of C:\Users\me\proj, read on a host that has no such folder.
+    fake = FakeVagrant(tmp_path, state="running")
+    fake.mounts = fake.mounts.replace(f"192.168.56.1:{fake.nfs} ", "192.168.56.1:/C/Users/me/proj ")
+    result, _ = _bench(project, fake)
+    assert (
+        "the NFS export 192.168.56.1:/C/Users/me/proj maps to no folder of this host: vboxsf shares the project "
+        f"folder {project.resolve()} instead, and edit latency in nfs is n/a"
+    ) in result.warnings
+    add = fake.vbox()[0]
+    assert add[add.index("--hostpath") + 1] == str(project.resolve())
+
+
+def test_every_command_bench_sends_over_vagrant_ssh_is_ascii_even_for_paths_that_are_not(
+    project: Path, tmp_path: Path
+) -> None:
+    # Vagrant hands `-c COMMAND` to ssh as an argument, which Windows converts to the console's code page.
+    fake = FakeVagrant(tmp_path, state="running")
+    fake.nfs, fake.home = tmp_path / "prøjekt", tmp_path / "hôme"
+    fake.nfs.mkdir()
+    fake.home.mkdir()
+    fake.mounts = f"/dev/sda1 / ext4 rw 0 0\n192.168.56.1:{fake.nfs} {fake.nfs} nfs rw,vers=3 0 0\n"
+    result, _ = _bench(project, fake)
+    commands = [c[5] for c in fake.calls if c[:2] == ["vagrant", "ssh"]]
+    assert len(commands) >= 4  # /proc/mounts, the share's mount and umount, the runner
+    assert [c for c in commands if not c.isascii()] == []
+    assert {t.label: t.path for t in result.targets}["nfs"] == str(fake.nfs)  # the path arrived whole
+    assert result.status.value == "ok", result.errors
+    assert scratch_left(fake.home, fake.nfs) == []
+
+
+def test_the_runner_reads_arguments_sent_as_base64(tmp_path: Path) -> None:
+    from vagrantkit.bench import runner
+
+    folder = tmp_path / "dïr"
+    folder.mkdir()
+    sent = runner.encode_argv([f"x={folder}", "--size", "10"])
+    assert sent[0] == "--argv-b64" and all(a.isascii() for a in sent)
+    assert runner.decode_argv(sent[1:]) == [f"x={folder}", "--size", "10"]
+    assert runner.encode_argv(["a=/srv", "--size", "10"]) == ["a=/srv", "--size", "10"]  # ASCII: as it is
+    with pytest.raises(runner.UsageError, match="invalid --argv-b64"):
+        runner.decode_argv(["bm90IGpzb24="])
+
+
+def test_a_busy_share_is_unmounted_lazily_before_virtualbox_removes_it_and_said(project: Path, tmp_path: Path) -> None:
+    fake = FakeVagrant(tmp_path, state="running")
+    fake.umount_busy = True
+    result, _ = _bench(project, fake)
+    point = next(t.path for t in result.targets if t.label == "vboxsf")
+    steps = [c[5] if c[:2] == ["vagrant", "ssh"] else " ".join(c[:3]) for c in fake.calls]
+    tail = steps[steps.index(f"sudo umount {point}") :]
+    assert tail == [
+        f"sudo umount {point}",
+        f"sudo umount -l {point}",
+        f"sudo rmdir {point}",
+        "VBoxManage sharedfolder remove",
+    ]
+    assert (
+        f"vboxsf: umount {point} in the guest failed (umount: {point}: target is busy.); detached lazily (umount -l)"
+        in result.warnings
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from vagrantkit.watch.changes import BURST, Batch, Folder, Pending, to_guest
-from vagrantkit.watch.core import exported_path, folders_from_mounts
+from vagrantkit.watch.core import folders_from_mounts
 
 ADDED, MODIFIED, DELETED = 1, 2, 3
 FOLDERS = [
@@ -85,13 +85,6 @@ def test_a_create_put_back_stays_a_create_when_the_file_changed_meanwhile() -> N
 def test_a_batch_message_carries_only_what_it_has() -> None:
     assert Batch(changes=[["added", "/vagrant/x"]]).message(3) == {"id": 3, "changes": [["added", "/vagrant/x"]]}
     assert Batch(trees=["/vagrant"]).message(4) == {"id": 4, "trees": ["/vagrant"]}
-
-
-def test_an_export_names_its_host_folder_winnfsds_drive_paths_included() -> None:
-    assert exported_path("/C/Users/me/proj", windows=True) == "C:/Users/me/proj"
-    assert exported_path("/D", windows=True) == "D:/"
-    assert exported_path("/home/me/proj", windows=True) == "/home/me/proj"  # no drive letter: as it is
-    assert exported_path("/C/Users/me/proj", windows=False) == "/C/Users/me/proj"
 
 
 def test_the_guests_nfs_mounts_of_host_folders_become_the_folders_watched(tmp_path: Path) -> None:

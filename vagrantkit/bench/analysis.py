@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from vagrantkit.bench import runner as bench_runner
-from vagrantkit.bench.model import BenchResult, BenchStatus, Cell, OpRow, TargetInfo
+from vagrantkit.bench.model import BenchResult, BenchStatus, Cell, Corruption, OpRow, TargetInfo
 from vagrantkit.bench.stats import OpStats, compare, ratio, slower_or_faster, summarize
 from vagrantkit.errors import InvalidValue, VagrantkitError
 
@@ -50,12 +50,17 @@ def analyze(
         raise VagrantkitError(
             f"not a bench runner document (schema {doc.get('schema')!r}, expected {bench_runner.SCHEMA})"
         )
+    corruption = tuple(
+        Corruption(r["target"], r["op"], r["file"], bench_runner.corruption_message(r), r)
+        for r in doc.get("corrupt", ())
+    )
+    lost = {c.target for c in corruption}
     targets = tuple(_target_info(t) for t in doc["targets"])
     labels = [t.label for t in targets]
     chosen = baseline or doc["params"]["baseline"]
     if chosen not in labels:
         raise InvalidValue("--baseline", chosen, "one of the labels: " + ", ".join(labels))
-    targets = tuple(replace(t, baseline=t.label == chosen) for t in targets)
+    targets = tuple(replace(t, baseline=t.label == chosen, corrupt=t.label in lost) for t in targets)
     results = doc["results"]
     rows = []
     # The comparisons of this run with the baseline: a difference is named only when it clears the
@@ -69,7 +74,10 @@ def analyze(
             if not slot or not (slot["ns"] or slot.get("misses")):
                 continue  # not measured here (op edit on a folder with no host side: n/a)
             sleep = doc["params"].get("reloader_sleep", bench_runner.RELOADER_SLEEP)
-            cells.append(_cell(op, label, slot, base if label != chosen else None, sleep, family))
+            # A folder that lost data gets no ratio, and a baseline that did gives none.
+            compared = label != chosen and not lost & {label, chosen}
+            cell = _cell(op, label, slot, base if compared else None, sleep, family)
+            cells.append(replace(cell, corrupt=label in lost))
         if cells:
             rows.append(_row(op, cells))
     status = BenchStatus.OK if doc.get("status") == "ok" else BenchStatus.FAILED
@@ -89,6 +97,7 @@ def analyze(
         errors=tuple(doc.get("errors", ())),
         warnings=tuple(warnings),
         document=doc,
+        corruption=corruption,
     )
 
 
@@ -140,8 +149,11 @@ def _cell(
 
 
 def _row(op: str, cells: list[Cell]) -> OpRow:
-    """The row of ``op``: the winner has the lowest median; ``decisive`` when its lead is no tie."""
-    best = min(cells, key=lambda c: c.stats.median_ns)
+    """The row of ``op``: the winner has the lowest median; ``decisive`` when its lead is no tie.
+
+    A folder that lost data wins nothing (unless every one did).
+    """
+    best = min([c for c in cells if not c.corrupt] or cells, key=lambda c: c.stats.median_ns)
     if op == "edit":
         rivals = [c for c in cells if c is not best and c.ns]
         decisive = bool(best.ns and rivals) and all(ratio(best.ns, c.ns, family=len(cells)).decisive for c in rivals)

@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Protocol
 
+from vagrantkit import exports
 from vagrantkit.bench import runner as bench_runner
 from vagrantkit.bench.analysis import analyze
 from vagrantkit.bench.edit import HostEditor
@@ -69,14 +70,10 @@ def _say(notify: Callable[[str], None] | None, text: str) -> None:
 
 
 def exported_folder(source: str) -> Path | None:
-    """The folder of this host an NFS mount serves (``192.168.56.1:/home/me/proj`` -> that path), if it is one."""
-    _, sep, path = source.partition(":")
-    return Path(path) if sep and Path(path).is_dir() else None
-
-
-def nfs_host_path(source: str, project: Path) -> Path:
-    """The host folder an NFS mount serves, else the project."""
-    return exported_folder(source) or project
+    """The folder of this host an NFS mount serves (``192.168.56.1:/home/me/proj`` -> that path; WinNFSd's
+    ``/C/Users/me/proj`` -> ``C:\\Users\\me\\proj`` on Windows), if it is one."""
+    exported = exports.export_of(source)
+    return exports.host_folder(exported) if exported is not None else None
 
 
 def run_in_vagrant(
@@ -170,14 +167,20 @@ def _measure(
         targets.append(Target("nfs", nfs[0]["point"]))
     else:
         warnings.append("no NFS folder is mounted in the guest (vagrantkit init renders one)")
-    host_folder = nfs_host_path(nfs[0]["source"], options.project.resolve()) if nfs else options.project.resolve()
+    served = exported_folder(nfs[0]["source"]) if nfs else None
+    host_folder = served or options.project.resolve()
     # The host folder behind each share, where op `edit` edits: the NFS export (when it is a folder
     # of this host) and the transient vboxsf share (made of that very folder).
     folders: dict[str, Path] = {}
-    if nfs and exported_folder(nfs[0]["source"]) is not None:
-        folders["nfs"] = host_folder
+    if served is not None:
+        folders["nfs"] = served
     elif nfs:
-        warnings.append(f"edit: the NFS export {nfs[0]['source']} is no folder of this host; edit latency is n/a")
+        instead = (
+            f"vboxsf shares the project folder {host_folder} instead, and " if machine.provider == "virtualbox" else ""
+        )
+        warnings.append(
+            f"the NFS export {nfs[0]['source']} maps to no folder of this host: {instead}edit latency in nfs is n/a"
+        )
     with ExitStack() as shares:
         if machine.provider == "virtualbox":
             share = _add_vboxsf(adapter, machine.name, run_id, host_folder, share_root, shares, warnings)
@@ -251,5 +254,17 @@ def _add_vboxsf(
             f"vboxsf skipped: mounting it in the guest failed (are the Guest Additions installed?): {mounted.stderr.strip()[-200:]}"
         )
         return None
-    cleanup.callback(adapter.ssh, f"sudo umount {q} && sudo rmdir {q}", machine=machine, timeout=60)
+    cleanup.callback(_unmount, adapter, machine, point, warnings)
     return point
+
+
+def _unmount(adapter: BenchVagrant, machine: str, point: str, warnings: list[str]) -> None:
+    """Unmount the share in the guest before VBoxManage removes it: removing a share that is still
+    mounted "succeeds" and leaves the guest's I/O on it failing. A busy mount is unmounted lazily."""
+    q = shlex.quote(point)
+    done = adapter.ssh(f"sudo umount {q}", machine=machine, timeout=60)
+    if not done.ok:
+        lazy = adapter.ssh(f"sudo umount -l {q}", machine=machine, timeout=60)
+        how = "detached lazily (umount -l)" if lazy.ok else f"and umount -l failed too: {lazy.stderr.strip()[-200:]}"
+        warnings.append(f"vboxsf: umount {point} in the guest failed ({done.stderr.strip()[-200:]}); {how}")
+    adapter.ssh(f"sudo rmdir {q}", machine=machine, timeout=60)

@@ -28,6 +28,7 @@ class TargetInfo:
     mount_point: str | None
     mount_options: str | None
     mount_source: str | None
+    corrupt: bool = False  # a file read back did not hold what was written
 
     @property
     def kind(self) -> Kind:
@@ -44,6 +45,18 @@ class Cell:
     ns: tuple[int, ...] = ()
     misses: int = 0  # edit: edits not seen in time (no sample)
     cpu_share: float | None = None  # reloader: the share of one CPU a tick every RELOADER_SLEEP costs
+    corrupt: bool = False  # its target lost data: its times are shown, never compared (no ratio)
+
+
+@dataclass(frozen=True)
+class Corruption:
+    """A file that did not hold what was written when read back (the runner's ``corrupt`` entries)."""
+
+    target: str
+    op: str  # the operation that wrote it, or "fixture"
+    file: str  # relative to the run's scratch folder in the target
+    message: str  # "data corruption: nfs: work/new/f3 (written by create): expected ..., found ..."
+    record: Mapping[str, Any] = field(default_factory=dict)  # expected/found sizes and CRC-32, or the error
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,7 @@ class BenchResult:
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     document: Mapping[str, Any] = field(default_factory=dict)
+    corruption: tuple[Corruption, ...] = ()
 
     @property
     def exit_code(self) -> int:

@@ -78,6 +78,8 @@ def rate(per_s: float) -> str:
 
 def ratio_text(cell: Cell) -> str:
     """``8.2x slower`` and under it the time ratio with its interval, ``x8.21 [7.90-8.60]``; or ``baseline``."""
+    if cell.corrupt:
+        return "DATA CORRUPT\nno ratio"
     if cell.ratio is None:
         return "baseline\n"
     r = cell.ratio
@@ -125,7 +127,8 @@ def render_table(result: BenchResult, console: Console) -> None:
     table.add_column("n", justify="right")
     for t in result.targets:
         fs = kinds[t.label].fs_type or "?"
-        table.add_column(escape(f"{t.label}\n{fs}{' (baseline)' if t.baseline else ''}"), justify="right")
+        head = f"{t.label}\n{fs}{' (baseline)' if t.baseline else ''}"
+        table.add_column(escape(head + ("\nDATA CORRUPT" if t.corrupt else "")), justify="right")
     table.add_column("winner")
     for row in result.rows:
         cells: list[Text | str] = []
@@ -145,6 +148,12 @@ def render_table(result: BenchResult, console: Console) -> None:
     for t in result.targets:
         mounts.add_row(*(Text(v or "?") for v in (t.label, t.path, t.fs_type, t.mount_options, t.mount_source)))
     console.print(mounts)
+    if result.corruption:
+        console.print(
+            Text("Data corruption: these folders did not keep what was written; their times are not compared")
+        )
+        for lost in result.corruption:
+            console.print(Text(f"  {lost.message}"))
     console.print(Text(result.recommendation))
 
 
@@ -171,6 +180,7 @@ def json_data(result: BenchResult) -> dict[str, Any]:
                 "mount_point": t.mount_point,
                 "mount_options": t.mount_options,
                 "mount_source": t.mount_source,
+                "corrupt": t.corrupt,
             }
             for t in result.targets
         ],
@@ -194,6 +204,7 @@ def json_data(result: BenchResult) -> dict[str, Any]:
                         else {"value": c.ratio.value, "low": c.ratio.low, "high": c.ratio.high},
                         "misses": c.misses,
                         "cpu_share": c.cpu_share,
+                        "corrupt": c.corrupt,
                     }
                     for c in row.cells
                 },
@@ -201,6 +212,9 @@ def json_data(result: BenchResult) -> dict[str, Any]:
             for row in result.rows
         ],
         "recommendation": result.recommendation,
+        # Apart from the errors: a folder that lost data, and one that stopped answering.
+        "corruption": [dict(c.record, message=c.message) for c in result.corruption],
+        "stalled": list(result.document.get("stalled", ())),
         "warnings": list(result.warnings),
         "runner": dict(result.document),
     }
@@ -406,7 +420,9 @@ def to_markdown(result: BenchResult) -> str:
             text = f"{ms(c.stats.median_ns)} ms · {rate(c.stats.ops_per_s)}"
             if c.cpu_share is not None:
                 text += f" · {c.cpu_share:.1%} CPU"
-            if c.ratio is not None:
+            if c.corrupt:
+                text += " · **data corrupt**"
+            elif c.ratio is not None:
                 text += f" · **x{c.ratio.value:.2f}** [{c.ratio.low:.2f}–{c.ratio.high:.2f}]"
             cells.append(text)
         winner = row.winner if row.decisive else f"≈ {row.winner}"

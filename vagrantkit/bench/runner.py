@@ -37,6 +37,10 @@ Command line (stable; the lab and ``vagrantkit bench`` call exactly this)::
     --output FILE       Write the JSON document to FILE (atomically) instead of stdout.
     --progress          Print one JSON line per step on stderr: {"progress": [done, total], ...}.
 
+    python3 runner.py --argv-b64 B64    The same arguments as a base64 JSON list: how a host sends
+                        paths that are not ASCII (``vagrant ssh -c`` passes its command through
+                        the Windows console's code page).
+
 Operations (each timed on its own; one sample = the whole batch, ``count`` items per sample)::
 
     stat          os.stat every fixture file
@@ -68,6 +72,13 @@ edit), target by target. Times come from ``time.perf_counter_ns``.
 Every file-system call runs in a worker thread per target: a target that stops answering is given
 up after --stall-timeout, and the others go on.
 
+Data, not only speed: what the write operations wrote is read back after each of them, outside
+the timed region (the fixture once built; create's and append's files; pyc's bytecode, which must
+unmarshal to the source's code), and compared by size and CRC-32. On a share (see REMOTE_FS) the
+client's cached pages of the file are dropped first, so the read reaches the other side. A file
+that holds anything else, or cannot be read, is data corruption: the run fails, the sample is not
+kept, the target is given up and listed in ``corrupt``.
+
 Output (one JSON object; ``schema`` changes only when a field changes meaning)::
 
     {
@@ -89,6 +100,9 @@ Output (one JSON object; ``schema`` changes only when a field changes meaning)::
                                         }}},
       "errors": ["..."],
       "stalled": ["<label>", ...],                                 # targets given up
+      "corrupt": [{"target", "op", "file",                         # data read back wrong: given up
+                   "expected": {"size", "crc32"} | str,            # str: what a .pyc must be
+                   "found": {"size", "crc32"} | null, "error": str | null}],
       "leftovers": ["<path>", ...],       # scratch folders of earlier runs found in the targets
       "cleanup": {"removed": ["<scratch>", ...], "left": ["<scratch>", ...]}
     }
@@ -102,12 +116,17 @@ every exit path.
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
+import contextlib
 import datetime
 import fnmatch
 import functools
 import glob
+import importlib.util
 import io
 import json
+import marshal
 import os
 import platform
 import py_compile
@@ -163,6 +182,12 @@ LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,39}")
 _ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
 WRITE_BYTES = 4096
 APPEND_BYTES = 1024
+CREATE_DATA = b"v" * WRITE_BYTES
+APPEND_DATA = b"a" * APPEND_BYTES
+# Shares whose files live elsewhere (a file server, the hypervisor's host, a FUSE daemon): before a
+# read-back the client's cached pages of the file are dropped, so it reads what the other side
+# kept. Not on local disks, where the pages are still dirty: dropping them would start writeback.
+REMOTE_FS = re.compile(r"nfs4?|vboxsf|9p|virtiofs|cifs|smb3|smbfs|fuse(blk)?(\..*)?|prl_fs|vmhgfs|sshfs")
 
 if TYPE_CHECKING:  # dict[...] is evaluated here only: at runtime it needs 3.9, and guests may have 3.8
     Progress = Callable[[dict[str, Any]], None]
@@ -516,7 +541,8 @@ def fixture_content(rel: str, rng: random.Random) -> bytes:
 def build_fixture(root: str, files: int, seed: int, space: Workspace | None = None) -> dict[str, Any]:
     """Write the tree under ``root`` (which must not exist); returns its counts and the time it took.
 
-    ``space.beats`` counts the files written, for the watchdog.
+    ``space.beats`` counts the files written, for the watchdog; ``space.fixture_sums`` gets each
+    file's size and CRC-32, in :func:`fixture_paths` order, for the read-back.
     """
     start = time.perf_counter_ns()
     rng = random.Random(seed)
@@ -534,6 +560,7 @@ def build_fixture(root: str, files: int, seed: int, space: Workspace | None = No
         total += len(data)
         if space is not None:
             space.beats += 1
+            space.fixture_sums.append((len(data), binascii.crc32(data)))
     return {
         "files": files,
         "dirs": len(dirs),
@@ -573,6 +600,11 @@ class Workspace:
         self.dirs: list[str] = []
         self.renamed: list[str] = []
         self.project = ""
+        self.fixture_sums: list[tuple[int, int]] = []
+        # What each file in `written` holds (create's bytes, then append's): set outside the timed region.
+        self.content = b""
+        # Drop the client's cached pages before a read-back (a share; see REMOTE_FS).
+        self.uncached = False
 
     def make_work(self, build: bool) -> None:
         """Make the folders the write operations work in (``execute`` makes every target's first)."""
@@ -588,6 +620,7 @@ class Workspace:
             info = build_fixture(self.tree, self.config.files, self.config.seed, self)
             rels = fixture_paths(self.config.files)
             self.files = [os.path.join(self.tree, *r.split("/")) for r in rels]
+            self.verify_fixture()
             self.missing = [p + ".missing" for p in self.files]
             self.py_files = [p for p in self.files if p.endswith(".py")]
             self.template_dirs = sorted(
@@ -627,6 +660,88 @@ class Workspace:
     def _copy(self, source: str, destination: str) -> Any:
         self.beats += 1
         return shutil.copy2(source, destination)
+
+    # -- read-back: what the write operations wrote, checked outside the timed region
+
+    def after(self, op: str) -> None:
+        """Untimed, after ``op``: read back what it wrote.
+
+        Raises:
+            Corrupt: A file does not hold what was written, or cannot be read back.
+        """
+        if op == "create":
+            self.content = CREATE_DATA
+        elif op == "append":
+            self.content += APPEND_DATA
+        if op in ("create", "append"):
+            size, crc = len(self.content), binascii.crc32(self.content)
+            for p in self.written:
+                self._check(op, p, size, crc)
+        elif op == "pyc":
+            for src, cfile in self.pyc_sources:
+                self._check_pyc(src, cfile)
+
+    def verify_fixture(self) -> None:
+        """Untimed: every fixture file holds what :func:`build_fixture` wrote."""
+        for p, (size, crc) in zip(self.files, self.fixture_sums):
+            self._check("fixture", p, size, crc)
+
+    def read_back(self, path: str) -> bytes:
+        """The bytes of ``path``, from the share's other side where the client would serve its cache."""
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            if self.uncached and hasattr(os, "posix_fadvise"):
+                with contextlib.suppress(OSError):
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            chunks = []
+            while True:
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            return b"".join(chunks)
+        finally:
+            os.close(fd)
+            self.beats += 1
+
+    def _check(self, op: str, path: str, size: int, crc: int) -> None:
+        try:
+            data = self.read_back(path)
+        except OSError as exc:
+            raise Corrupt(self._record(op, path, {"size": size, "crc32": crc}, None, str(exc))) from None
+        if len(data) != size or binascii.crc32(data) != crc:
+            found = {"size": len(data), "crc32": binascii.crc32(data)}
+            raise Corrupt(self._record(op, path, {"size": size, "crc32": crc}, found, None))
+
+    def _check_pyc(self, src: str, cfile: str) -> None:
+        """A .pyc is right when it has this Python's magic number and unmarshals to the source's code
+        (its bytes are not compared: marshal's output depends on reference counts)."""
+        try:
+            data = self.read_back(cfile)
+        except OSError as exc:
+            raise Corrupt(self._record("pyc", cfile, "a .pyc of " + self._rel(src), None, str(exc))) from None
+        try:
+            with open(src, "rb") as handle:
+                code = compile(handle.read(), src, "exec", dont_inherit=True)
+            good = data[:4] == importlib.util.MAGIC_NUMBER and marshal.loads(data[16:]) == code
+        except (EOFError, ValueError, TypeError):
+            good = False
+        if not good:
+            found = {"size": len(data), "crc32": binascii.crc32(data)}
+            raise Corrupt(self._record("pyc", cfile, "a .pyc of " + self._rel(src), found, None))
+
+    def _rel(self, path: str) -> str:
+        return os.path.relpath(path, os.path.dirname(self.work)).replace(os.sep, "/")
+
+    def _record(self, op: str, path: str, expected: Any, found: Any, error: str | None) -> dict[str, Any]:
+        return {
+            "target": self.label,
+            "op": op,
+            "file": self._rel(path),
+            "expected": expected,
+            "found": found,
+            "error": error,
+        }
 
     # -- plain file-system operations
 
@@ -679,6 +794,7 @@ class Workspace:
         """
         if op in ("append", "rename", "delete") and not self.written:
             self.op_create()
+            self.after("create")
         elif op == "create" and self.written:
             self.op_delete()
         if op == "rename":
@@ -995,6 +1111,32 @@ class Stalled(Exception):
     """A target made no progress for --stall-timeout seconds; it is given up."""
 
 
+class Corrupt(Exception):
+    """A file read back does not hold what was written (or cannot be read): the target loses data.
+
+    ``record`` is its entry in the document's ``corrupt`` list.
+    """
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        super().__init__(corruption_message(record))
+        self.record = record
+
+
+def _sum_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"{value['size']} bytes (crc32 {value['crc32']:08x})"
+    return str(value)
+
+
+def corruption_message(record: dict[str, Any]) -> str:
+    """``data corruption: nfs: work/new/f3 written by create: expected 4096 bytes (crc32 ...), found 0 bytes (...)``."""
+    what = "the fixture file" if record["op"] == "fixture" else f"written by {record['op']}"
+    head = f"data corruption: {record['target']}: {record['file']} ({what})"
+    if record.get("error"):
+        return f"{head} could not be read back: {record['error']}"
+    return f"{head}: expected {_sum_text(record['expected'])}, found {_sum_text(record['found'])}"
+
+
 class Worker:
     """The thread that does all of one target's file-system work, so a dead share blocks only itself.
 
@@ -1058,6 +1200,11 @@ class Worker:
 
 
 def _timed(space: Workspace, op: str) -> tuple[int, int, int | None]:
+    """One sample of ``op``: untimed set-up, the timed operation, then the untimed read-back.
+
+    Raises:
+        Corrupt: The read-back found other data than was written (no sample then).
+    """
     space.before(op)
     returncode = None
     begin = time.perf_counter_ns()
@@ -1065,7 +1212,9 @@ def _timed(space: Workspace, op: str) -> tuple[int, int, int | None]:
         count, returncode = space.op_command()
     else:
         count = getattr(space, "op_" + op)()
-    return count, time.perf_counter_ns() - begin, returncode
+    elapsed = time.perf_counter_ns() - begin
+    space.after(op)
+    return count, elapsed, returncode
 
 
 def _scratch(config: Config, target: Target) -> list[str]:
@@ -1108,6 +1257,8 @@ def execute(
     order: list[list[str]] = []
     errors: list[str] = []
     stalled: list[str] = []
+    corrupt: list[dict[str, Any]] = []
+    given_up: list[str] = []  # stalled or corrupt: the rest of the run goes on without them
     leftovers: list[str] = []
     target_docs: list[dict[str, Any]] = []
     created: list[str] = []
@@ -1129,14 +1280,21 @@ def execute(
             progress(dict(fields, progress=[done, total]))
 
     def attempt(label: str, job: Callable[[], Any], *, watch: bool = True) -> Any:
-        """``job`` in ``label``'s thread; None (and the target given up) when it stalls."""
+        """``job`` in ``label``'s thread; None (and the target given up) when it stalls or loses data."""
         try:
             return workers[label].call(job, watch=watch)
         except Stalled as exc:
             if label not in stalled:
                 stalled.append(label)
+                given_up.append(label)
                 errors.append(f"{exc} (its other results are kept; the rest of the run went on without it)")
-            return None
+        except Corrupt as exc:
+            # A folder that loses data has no speed worth comparing: the sample is dropped, the
+            # target given up (what it measured before is kept, and shown without a ratio).
+            corrupt.append(exc.record)
+            given_up.append(label)
+            errors.append(f"{exc} ({label} was given up; the rest of the run went on without it)")
+        return None
 
     if editable and ask is None:
         raise UsageError("op edit needs a control channel to the host side (--control)")
@@ -1145,6 +1303,7 @@ def execute(
             for t in config.targets:
                 t.scratch = os.path.join(t.path, scratch_name(config.run_id, t.label))
                 space = Workspace(config, t.scratch, t.path, t.label)
+                space.uncached = bool(REMOTE_FS.fullmatch((mount_of(t.path, mounts) or {}).get("fs_type", "")))
                 workers[t.label] = Worker(space, config.stall_timeout)
                 # Listed before mkdir, so a signal between the two cannot leave it behind; taken off
                 # again if the name turned out to be someone else's (it is never removed then).
@@ -1154,7 +1313,7 @@ def execute(
                 except FileExistsError:
                     created.remove(t.scratch)
                     raise
-                if t.label not in stalled:
+                if t.label not in given_up:
                     attempt(t.label, functools.partial(space.make_work, needs_tree))
             # A/A: every target's work folders are made above, one after another, before any
             # fixture. On ext4 without a journal a new inode is not one freed less than 60 s ago
@@ -1169,7 +1328,7 @@ def execute(
                 if progress:
                     progress({"phase": "fixture", "target": t.label, "progress": [done, total]})
                 fixture = None
-                if t.label not in stalled:
+                if t.label not in given_up:
                     fixture = attempt(t.label, functools.partial(space.prepare, needs_tree))
                 target_docs.append(
                     {
@@ -1191,7 +1350,7 @@ def execute(
                     for label in labels:
                         space = workers[label].space
                         outcome = None
-                        if label not in stalled:
+                        if label not in given_up:
                             outcome = attempt(label, functools.partial(_timed, space, op), watch=op != "command")
                         if outcome is not None:
                             count, elapsed, returncode = outcome
@@ -1217,7 +1376,7 @@ def execute(
                 for label in labels:
                     space = workers[label].space
                     ticks = None
-                    if label not in stalled:
+                    if label not in given_up:
                         ticks = attempt(label, functools.partial(space.paced_reloader, reps_total))
                     if ticks is not None:
                         count, wall, cpu = ticks
@@ -1233,7 +1392,7 @@ def execute(
                 assert ask is not None
                 space = workers[label].space
                 edits = None
-                if label not in stalled:
+                if label not in given_up:
                     edits = attempt(label, functools.partial(space.paced_edit, ask, random.Random(rng.random())))
                 if edits is not None:
                     results[label]["edit"] = edits
@@ -1262,7 +1421,7 @@ def execute(
             for worker in workers.values():
                 worker.stop()
             left = [p for p in created if p not in removed]
-            if left or stalled:
+            if left or stalled or corrupt:
                 doc["status"] = "failed"
             if left:
                 errors.append("could not remove " + ", ".join(left))
@@ -1273,6 +1432,7 @@ def execute(
     doc["results"] = results
     doc["errors"] = sorted(set(errors), key=errors.index)
     doc["stalled"] = stalled
+    doc["corrupt"] = corrupt
     doc["leftovers"] = leftovers
     doc["cleanup"] = {"removed": removed, "left": left}
     return doc
@@ -1343,10 +1503,39 @@ def write_output(text: str, path: str | None) -> None:
         raise
 
 
+ARGV_B64 = "--argv-b64"
+
+
+def encode_argv(args: Sequence[str]) -> list[str]:
+    """``args`` as the ASCII ``--argv-b64 B64`` form when any of them is not ASCII, else as they are."""
+    if all(a.isascii() for a in args):
+        return list(args)
+    return [ARGV_B64, base64.b64encode(json.dumps(list(args)).encode("utf-8")).decode("ascii")]
+
+
+def decode_argv(rest: Sequence[str]) -> list[str]:
+    """The arguments ``--argv-b64 B64`` carries.
+
+    Raises:
+        UsageError: Not one base64 JSON list of strings.
+    """
+    try:
+        (text,) = rest
+        args = json.loads(base64.b64decode(text, validate=True).decode("utf-8"))
+    except (ValueError, TypeError):
+        args = None
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        raise UsageError(f"invalid {ARGV_B64}: allowed one base64 JSON list of arguments")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run from the command line; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        config = parse_args(sys.argv[1:] if argv is None else argv)
+        if args[:1] == [ARGV_B64]:
+            args = decode_argv(args[1:])
+        config = parse_args(args)
     except UsageError as exc:
         sys.stderr.write(f"runner.py: error: {exc}\n")
         return EXIT_USAGE

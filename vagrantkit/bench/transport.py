@@ -170,7 +170,9 @@ class VagrantTransport:
     def run_runner(
         self, args: Sequence[str], progress: Progress | None = None, editor: Editor | None = None
     ) -> dict[str, Any]:
-        runner = shlex.join([self.python, "-c", LOADER, *args, "--progress"])
+        # ASCII only: Vagrant hands the command to ssh as an argument, which Windows converts to the
+        # console's code page; a path that is not ASCII travels base64-encoded.
+        runner = shlex.join([self.python, "-c", LOADER, *bench_runner.encode_argv([*args, "--progress"])])
         command = "; ".join([mark(RUNNER_SECTION), runner, "rc=$?", mark(END), "exit $rc"])
         done = self.adapter.ssh_stream(
             command, first=runner_payload(), on_line=conversation(progress, editor), timeout=GUEST_TIMEOUT

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from vagrantkit.bench import runner as bench_runner
 from vagrantkit.errors import InvalidValue, VagrantkitError
+from vagrantkit.exports import export_of, host_folder
 from vagrantkit.filesystems import Kind, kind_of
 from vagrantkit.watch.changes import LIMIT, Batch, Folder, Pending
 from vagrantkit.watch.link import Channel, Link, LinkError, SshConfigSource
@@ -70,27 +70,11 @@ def folders_from_mounts(mounts_text: str, resolve: Callable[[str], Path | None])
     for mount in bench_runner.parse_proc_mounts(mounts_text):
         if kind_of(mount["fs_type"]) is not Kind.NFS:
             continue
-        _, sep, exported = mount["source"].partition(":")
-        host = resolve(exported) if sep else None
+        exported = export_of(mount["source"])
+        host = resolve(exported) if exported is not None else None
         if host is not None:
             found.append(Folder(host, PurePosixPath(mount["point"])))
     return found
-
-
-_DRIVE = re.compile(r"^/([A-Za-z])(/.*)?$")
-
-
-def exported_path(exported: str, *, windows: bool) -> str:
-    """The host path an NFS export names. WinNFSd (vagrant-winnfsd) exports ``C:\\Users\\me\\proj``
-    as ``/C/Users/me/proj`` (the colon dropped, backslashes turned; its synced_folder.rb)."""
-    drive = _DRIVE.match(exported) if windows else None
-    return f"{drive.group(1)}:{drive.group(2) or '/'}" if drive else exported
-
-
-def host_folder(exported: str) -> Path | None:
-    """The folder of this host an export path names, if it is one."""
-    path = Path(exported_path(exported, windows=os.name == "nt"))
-    return path.resolve() if path.is_dir() else None
 
 
 class Watch:
