@@ -306,7 +306,7 @@ def test_an_nfs_export_that_is_no_folder_here_is_said_not_silently_replaced(proj
     fake.mounts = fake.mounts.replace(f"192.168.56.1:{fake.nfs} ", "192.168.56.1:/C/Users/me/proj ")
     result, _ = _bench(project, fake)
     assert (
-        "the NFS export 192.168.56.1:/C/Users/me/proj maps to no folder of this host: vboxsf shares the project "
+        "the NFS export 192.168.56.1:/C/Users/me/proj maps to no folder of this host: vboxsf shares the "
         f"folder {project.resolve()} instead, and edit latency in nfs is n/a"
     ) in result.warnings
     add = fake.vbox()[0]
@@ -361,3 +361,51 @@ def test_a_busy_share_is_unmounted_lazily_before_virtualbox_removes_it_and_said(
         f"vboxsf: umount {point} in the guest failed (umount: {point}: target is busy.); detached lazily (umount -l)"
         in result.warnings
     )
+
+
+def test_an_smb_folder_is_measured_beside_nfs_and_edited_where_the_vagrantfile_says(
+    project: Path, tmp_path: Path
+) -> None:
+    # Vagrant names the SMB share itself (vgt-<id>-<hash>): the host folder behind it is the
+    # Vagrantfile's SMB folder with that guest path. The vboxsf share is made of the NFS export.
+    fake = FakeVagrant(tmp_path, state="running")
+    (project / "src").mkdir()
+    guest = tmp_path / "srv-src"  # the guest's mount point: the fake's "guest" is this machine
+    guest.symlink_to(project / "src")
+    (project / "Vagrantfile").write_text(
+        'Vagrant.configure("2") do |c|\n'
+        '  c.vm.box = "bento/ubuntu-24.04"\n'
+        f'  c.vm.synced_folder "src", "{guest}", type: "smb", mount_options: ["vers=3.02"]\n'
+        "end\n"
+    )
+    fake.mounts += f"//192.168.56.1/vgt-0c4d5e1f-8a8b {guest} cifs rw,vers=3.02,mfsymlinks 0 0\n"
+    result, _ = _bench(project, fake)
+    assert [t.label for t in result.targets] == ["disk", "nfs", "smb", "vboxsf"]
+    assert {t.label: t.path for t in result.targets}["smb"] == str(guest)
+    edit = result.row("edit")  # the host edited project/src, and the guest saw it through the "smb" mount
+    assert edit is not None and {c.label: (len(c.ns), c.misses) for c in edit.cells}["smb"] == (4, 0)
+    add = fake.vbox()[0]
+    assert add[add.index("--hostpath") + 1] == str(fake.nfs)  # vboxsf measures the files NFS serves
+    assert not any("smb" in w for w in result.warnings), result.warnings
+
+
+def test_an_smb_share_the_vagrantfile_does_not_name_is_measured_and_its_edits_are_said_to_be_na(
+    project: Path, tmp_path: Path
+) -> None:
+    fake = FakeVagrant(tmp_path, state="running")
+    fake.mounts = f"/dev/sda1 / ext4 rw 0 0\n//192.168.56.1/vgt-abc {fake.nfs} cifs rw,vers=3.02 0 0\n"
+    result, _ = _bench(project, fake)
+    assert [t.label for t in result.targets] == ["disk", "smb", "vboxsf"]
+    assert (
+        f"the SMB share //192.168.56.1/vgt-abc maps to no folder of this host: vboxsf shares the folder "
+        f"{project.resolve()} instead, and edit latency in smb is n/a"
+    ) in result.warnings
+    assert "edit" not in result.document["results"]["smb"]  # no host side to edit: not measured there
+
+
+def test_a_guest_with_no_synced_folder_says_so_by_every_sync_type(project: Path, tmp_path: Path) -> None:
+    fake = FakeVagrant(tmp_path, state="running")
+    fake.mounts = "/dev/sda1 / ext4 rw 0 0\n"
+    result, _ = _bench(project, fake)
+    assert [t.label for t in result.targets] == ["disk", "vboxsf"]
+    assert "no NFS or SMB folder is mounted in the guest (vagrantkit init renders one)" in result.warnings

@@ -1,10 +1,13 @@
-"""Bench inside the project's Vagrant guest: guest disk vs the NFS folder vs the hypervisor's own share.
+"""Bench inside the project's Vagrant guest: guest disk vs its synced folders (NFS, SMB) vs the hypervisor's own share.
 
-Steps: find the machine and bring it up if needed; read the guest's /proc/mounts; on VirtualBox add
-the NFS folder's host path as a *transient* shared folder and mount it with ``mount -t vboxsf`` (so
-vboxsf and NFS serve the same files); run the runner over ``vagrant ssh`` against all three; remove
-the share again on every exit path. On libvirt there is no transient share: the 9p/virtiofs folders
-the Vagrantfile already mounts are measured instead.
+Steps: find the machine and bring it up if needed; read the guest's /proc/mounts; find the synced
+folders of every sync type in ``vagrantkit/registry.py`` (NFS, SMB) by their file systems, and the
+host folder behind each (an NFS export names it; an SMB share is the Vagrantfile's folder with that
+guest path); for a provider whose share can be added for one run (VirtualBox) add that host folder
+as a *transient* shared folder and mount it with ``mount -t vboxsf`` (so vboxsf and NFS serve the
+same files); run the runner over ``vagrant ssh`` against all of them; remove the share again on
+every exit path. Where none can be added (libvirt), the 9p/virtiofs folders the Vagrantfile
+already mounts are measured instead.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from vagrantkit.bench.targets import Target
 from vagrantkit.bench.transport import Progress, Transport, VagrantTransport
 from vagrantkit.errors import VagrantkitError
 from vagrantkit.filesystems import Kind, kind_of
+from vagrantkit.registry import PROVIDERS, SYNC_TYPES, TRANSIENT
+from vagrantkit.vagrantfile import read as read_vagrantfile
 
 if TYPE_CHECKING:
     from vagrantkit.bench.model import BenchOptions, BenchResult
@@ -162,35 +167,39 @@ def _measure(
     mounts = bench_runner.parse_proc_mounts(adapter.ssh("cat /proc/mounts", machine=machine.name, timeout=60).stdout)
     run_id = secrets.token_hex(4)
     targets = [Target("disk", GUEST_DISK)]
-    nfs = [m for m in mounts if kind_of(m["fs_type"]) is Kind.NFS]
-    if nfs:
-        targets.append(Target("nfs", nfs[0]["point"]))
-    else:
-        warnings.append("no NFS folder is mounted in the guest (vagrantkit init renders one)")
-    served = exported_folder(nfs[0]["source"]) if nfs else None
-    host_folder = served or options.project.resolve()
-    # The host folder behind each share, where op `edit` edits: the NFS export (when it is a folder
-    # of this host) and the transient vboxsf share (made of that very folder).
+    # The host folder behind each share, where op `edit` edits.
     folders: dict[str, Path] = {}
-    if served is not None:
-        folders["nfs"] = served
-    elif nfs:
-        instead = (
-            f"vboxsf shares the project folder {host_folder} instead, and " if machine.provider == "virtualbox" else ""
-        )
-        warnings.append(
-            f"the NFS export {nfs[0]['source']} maps to no folder of this host: {instead}edit latency in nfs is n/a"
-        )
+    synced = _synced_targets(mounts, options.project, machine.name)
+    for target, served in synced:
+        targets.append(target)
+        if served is not None:
+            folders[target.label] = served
+    if not synced:
+        names = " or ".join(s.title for s in SYNC_TYPES.values())
+        warnings.append(f"no {names} folder is mounted in the guest (vagrantkit init renders one)")
+    # The provider's own share is made of the folder a synced share serves, so that both measure the same files.
+    host_folder = next(iter(folders.values()), options.project.resolve())
+    provider = PROVIDERS.get(machine.provider)
+    transient = provider if provider is not None and provider.bench_share == TRANSIENT else None
+    for target, served in synced:
+        if served is None:
+            kind = "NFS export" if target.label == "nfs" else f"{target.label.upper()} share"
+            instead = f"{transient.share} shares the folder {host_folder} instead, and " if transient else ""
+            warnings.append(
+                f"the {kind} {target.source} maps to no folder of this host: {instead}"
+                f"edit latency in {target.label} is n/a"
+            )
     with ExitStack() as shares:
-        if machine.provider == "virtualbox":
+        if transient is not None:
             share = _add_vboxsf(adapter, machine.name, run_id, host_folder, share_root, shares, warnings)
             if share:
-                targets.append(Target("vboxsf", share))
-                folders["vboxsf"] = host_folder
+                targets.append(Target(transient.share, share))
+                folders[transient.share] = host_folder
         else:
             seen = set()
             for m in mounts:
-                if kind_of(m["fs_type"]) is Kind.HYPERVISOR and m["fs_type"] not in seen:
+                own = m["fs_type"] in provider.share_fs if provider else kind_of(m["fs_type"]) is Kind.HYPERVISOR
+                if own and m["fs_type"] not in seen:
                     seen.add(m["fs_type"])
                     targets.append(Target(m["fs_type"], m["point"]))
             if not seen:
@@ -199,13 +208,48 @@ def _measure(
                 )
         if options.command is not None and options.copy is None:
             # The guest disk holds no project: the command runs in a copy of it in every
-            # target's scratch folder, taken from the NFS folder (the project as the guest sees it).
+            # target's scratch folder, taken from the synced folder (the project as the guest sees it).
             options = replace(options, copy=targets[1].path if len(targets) > 1 else None)
         args = runner_args(options, targets, "disk", run_id, host_sides=list(folders))
         _say(notify, f"bench: measuring {', '.join(t.label for t in targets)} in {machine.name}...")
         guest = transport or VagrantTransport(_MachineShell(adapter, machine.name))
         doc = guest.run_runner(args, progress, HostEditor(folders, run_id) if folders else None)
     return analyze(doc, where=f"vagrant:{machine.name} ({machine.provider})", warnings=warnings)
+
+
+def _synced_targets(mounts: list[dict[str, str]], project: Path, machine: str) -> list[tuple[Target, Path | None]]:
+    """A target for the first mount of each sync type in the registry (NFS, SMB) the guest has, with
+    the folder of this host behind it (None when it is none)."""
+    found = []
+    for sync in SYNC_TYPES.values():
+        mount = next((m for m in mounts if m["fs_type"] in sync.fs_types), None)
+        if mount is not None:
+            target = Target(sync.label, mount["point"], source=mount["source"])
+            found.append((target, _host_folder(sync.name, mount, project, machine)))
+    return found
+
+
+def _host_folder(sync: str, mount: dict[str, str], project: Path, machine: str) -> Path | None:
+    """The folder of this host a synced mount serves: an NFS export names it; an SMB share's name
+    does not (Vagrant makes one up), so the Vagrantfile's folder with that guest path does."""
+    if sync == "nfs":
+        return exported_folder(mount["source"])
+    try:
+        vagrantfile = read_vagrantfile(project / "Vagrantfile")
+    except OSError:
+        return None
+    defined = vagrantfile.machine_named(machine)
+    for folder in vagrantfile.folders:
+        if (
+            folder.type == sync
+            and folder.disabled is False
+            and folder.guest == mount["point"]
+            and isinstance(folder.host, str)
+            and vagrantfile.applies(folder, defined)
+        ):
+            path = (project / folder.host).resolve()
+            return path if path.is_dir() else None
+    return None
 
 
 class _MachineShell:

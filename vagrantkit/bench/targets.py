@@ -19,6 +19,7 @@ class Target:
 
     label: str
     path: str
+    source: str = ""  # what the guest's /proc/mounts says it mounts (a synced folder's server and share)
 
     def argument(self) -> str:
         """The runner's ``LABEL=PATH`` argument."""
