@@ -35,6 +35,8 @@ class VagrantAdapter:
             off in it unless set: that network call takes seconds, or hangs on an offline host.
         run: The subprocess seam (replaced in tests).
         interact: Its conversational half, for ``ssh_stream`` (replaced in tests).
+        windows: Whether this host is Windows (default: this host's OS), which decides how host
+            paths are handed to VirtualBox.
     """
 
     def __init__(
@@ -44,12 +46,14 @@ class VagrantAdapter:
         env: Mapping[str, str] | None = None,
         run: process.ProcessRunner = process.run,
         interact: process.Interactor = process.interact,
+        windows: bool | None = None,
     ) -> None:
         self.root = root
         self.env = dict(env if env is not None else os.environ)
         self.env.setdefault("VAGRANT_CHECKPOINT_DISABLE", "1")
         self.run = run
         self.interact = interact
+        self.windows = os.name == "nt" if windows is None else windows
 
     def _python_vagrant(self) -> Any:
         import vagrant  # lazy: python-vagrant is only needed when Vagrant is really driven
@@ -154,10 +158,34 @@ class VagrantAdapter:
             return None
 
     def transient_share(self, vm_id: str, name: str, host_path: Path, *, add: bool) -> process.Completed:
-        """Add (or remove) a transient VirtualBox shared folder on a running VM, through VBoxManage."""
+        """Add (or remove) a transient VirtualBox shared folder on a running VM, through VBoxManage.
+
+        The host path goes as Vagrant's VirtualBox driver passes it (:func:`vbox_host_path`).
+        """
         argv = ["VBoxManage", "sharedfolder", "add" if add else "remove", vm_id, "--name", name]
-        argv += ["--hostpath", str(host_path), "--transient"] if add else ["--transient"]
+        hostpath = vbox_host_path(str(host_path), windows=self.windows)
+        argv += ["--hostpath", hostpath, "--transient"] if add else ["--transient"]
         return self.run(argv, timeout=60, env=self.env)
+
+
+def vbox_host_path(path: str, *, windows: bool) -> str:
+    """A host folder as VirtualBox is given it, the way Vagrant's VirtualBox driver does it.
+
+    On a Windows host a path that is not already UNC becomes ``\\\\?\\`` + the path with
+    backslashes, so that VirtualBox accepts folders whose path is longer than 260 characters
+    (MAX_PATH); a UNC path (``\\\\server\\share``) or one already prefixed (``\\\\?\\C:\\...``) stays as
+    it is, and a bare drive (``C:``) becomes its root ``C:\\`` unprefixed. Elsewhere the path is
+    unchanged. (Vagrant: ``Vagrant::Util::Platform.windows_unc_path``, called from
+    ``share_folders`` in plugins/providers/virtualbox/driver/version_5_0.rb.)
+    """
+    if not windows:
+        return path
+    path = path.replace("/", "\\")
+    if re.fullmatch(r"[A-Za-z]:\\?", path):
+        return path.rstrip("\\") + "\\"
+    if path.startswith("\\\\"):
+        return path
+    return "\\\\?\\" + path
 
 
 @dataclass(frozen=True)

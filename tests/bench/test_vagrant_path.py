@@ -12,7 +12,7 @@ import re
 import shlex
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 import pytest
@@ -361,3 +361,42 @@ def test_a_busy_share_is_unmounted_lazily_before_virtualbox_removes_it_and_said(
         f"vboxsf: umount {point} in the guest failed (umount: {point}: target is busy.); detached lazily (umount -l)"
         in result.warnings
     )
+
+
+@pytest.mark.parametrize(
+    ("host_path", "given"),
+    [
+        (r"C:\Users\me\proj", r"\\?\C:\Users\me\proj"),
+        ("C:/Users/me/proj", r"\\?\C:\Users\me\proj"),  # slashes become backslashes, as \\?\ requires
+        ("C:\\" + "\\".join(["deep" * 10] * 8), "\\\\?\\C:\\" + "\\".join(["deep" * 10] * 8)),  # 331 characters
+        (r"\\server\share\proj", r"\\server\share\proj"),  # UNC: as it is
+        ("//server/share/proj", r"\\server\share\proj"),
+        (r"\\?\C:\Users\me\proj", r"\\?\C:\Users\me\proj"),  # already prefixed: not twice
+        ("C:", "C:\\"),  # a bare drive: its root, unprefixed, as Vagrant does
+        ("C:\\", "C:\\"),
+    ],
+)
+def test_a_windows_host_path_reaches_virtualbox_long_path_prefixed_as_vagrant_passes_it(
+    host_path: str, given: str
+) -> None:
+    from vagrantkit.vagrant_adapter import vbox_host_path
+
+    assert vbox_host_path(host_path, windows=True) == given
+    assert str(PureWindowsPath(given)) == given  # what Windows itself reads back, unchanged
+
+
+def test_a_posix_host_path_reaches_virtualbox_unchanged() -> None:
+    from vagrantkit.vagrant_adapter import vbox_host_path
+
+    for path in ("/home/me/proj", "/home/me/" + "d" * 300, r"/home/me/odd\name"):
+        assert vbox_host_path(path, windows=False) == path
+
+
+def test_the_adapter_on_a_windows_host_adds_the_share_by_its_long_path_form(tmp_path: Path) -> None:
+    fake = FakeVagrant(tmp_path)
+    windows = VagrantAdapter(tmp_path, run=fake, interact=fake.interact, windows=True)
+    assert windows.transient_share(VM_ID, "vagrantkit-bench-ab12cd34", Path(r"C:\Users\me\proj"), add=True).ok
+    windows.transient_share(VM_ID, "vagrantkit-bench-ab12cd34", Path(r"C:\Users\me\proj"), add=False)
+    add, remove = fake.vbox()
+    assert add[add.index("--hostpath") + 1] == r"\\?\C:\Users\me\proj"
+    assert "--hostpath" not in remove
