@@ -18,6 +18,9 @@ from vagrantkit import process
 from vagrantkit.errors import CommandError
 
 _VERSION = re.compile(r"Vagrant (\d+(?:\.\d+)+)")
+# `showvminfo --machinereadable`: one line per transient share's name; newer VirtualBox versions
+# (its outputMachineReadableString) escape backslashes and double quotes in the value with a backslash.
+_TRANSIENT_NAME = re.compile(r'^SharedFolderNameTransientMapping\d+="(.*)"\r?$', re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,14 @@ class VagrantAdapter:
             return path.read_text(encoding="utf-8").strip() or None
         except OSError:
             return None
+
+    def transient_shares(self, vm_id: str) -> list[str] | None:
+        """The names of the running VM's transient shared folders (``VBoxManage showvminfo --machinereadable``),
+        or None when VBoxManage cannot say."""
+        out = self.run(["VBoxManage", "showvminfo", vm_id, "--machinereadable"], timeout=60, env=self.env)
+        if not out.ok:
+            return None
+        return [re.sub(r"\\(.)", r"\1", m[1]) for m in _TRANSIENT_NAME.finditer(out.stdout)]
 
     def transient_share(self, vm_id: str, name: str, host_path: Path, *, add: bool) -> process.Completed:
         """Add (or remove) a transient VirtualBox shared folder on a running VM, through VBoxManage.
