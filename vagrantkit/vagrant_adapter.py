@@ -18,6 +18,9 @@ from vagrantkit import process
 from vagrantkit.errors import CommandError
 
 _VERSION = re.compile(r"Vagrant (\d+(?:\.\d+)+)")
+# `showvminfo --machinereadable`: one line per transient share's name; newer VirtualBox versions
+# (its outputMachineReadableString) escape backslashes and double quotes in the value with a backslash.
+_TRANSIENT_NAME = re.compile(r'^SharedFolderNameTransientMapping\d+="(.*)"\r?$', re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class VagrantAdapter:
             off in it unless set: that network call takes seconds, or hangs on an offline host.
         run: The subprocess seam (replaced in tests).
         interact: Its conversational half, for ``ssh_stream`` (replaced in tests).
+        windows: Whether this host is Windows (default: this host's OS), which decides how host
+            paths are handed to VirtualBox.
     """
 
     def __init__(
@@ -44,12 +49,14 @@ class VagrantAdapter:
         env: Mapping[str, str] | None = None,
         run: process.ProcessRunner = process.run,
         interact: process.Interactor = process.interact,
+        windows: bool | None = None,
     ) -> None:
         self.root = root
         self.env = dict(env if env is not None else os.environ)
         self.env.setdefault("VAGRANT_CHECKPOINT_DISABLE", "1")
         self.run = run
         self.interact = interact
+        self.windows = os.name == "nt" if windows is None else windows
 
     def _python_vagrant(self) -> Any:
         import vagrant  # lazy: python-vagrant is only needed when Vagrant is really driven
@@ -153,11 +160,43 @@ class VagrantAdapter:
         except OSError:
             return None
 
+    def transient_shares(self, vm_id: str) -> list[str] | None:
+        """The names of the running VM's transient shared folders (``VBoxManage showvminfo --machinereadable``),
+        or None when VBoxManage cannot say."""
+        out = self.run(["VBoxManage", "showvminfo", vm_id, "--machinereadable"], timeout=60, env=self.env)
+        if not out.ok:
+            return None
+        return [re.sub(r"\\(.)", r"\1", m[1]) for m in _TRANSIENT_NAME.finditer(out.stdout)]
+
     def transient_share(self, vm_id: str, name: str, host_path: Path, *, add: bool) -> process.Completed:
-        """Add (or remove) a transient VirtualBox shared folder on a running VM, through VBoxManage."""
+        """Add (or remove) a transient VirtualBox shared folder on a running VM, through VBoxManage.
+
+        The host path goes as Vagrant's VirtualBox driver passes it (:func:`vbox_host_path`).
+        """
         argv = ["VBoxManage", "sharedfolder", "add" if add else "remove", vm_id, "--name", name]
-        argv += ["--hostpath", str(host_path), "--transient"] if add else ["--transient"]
+        hostpath = vbox_host_path(str(host_path), windows=self.windows)
+        argv += ["--hostpath", hostpath, "--transient"] if add else ["--transient"]
         return self.run(argv, timeout=60, env=self.env)
+
+
+def vbox_host_path(path: str, *, windows: bool) -> str:
+    """A host folder as VirtualBox is given it, the way Vagrant's VirtualBox driver does it.
+
+    On a Windows host a path that is not already UNC becomes ``\\\\?\\`` + the path with
+    backslashes, so that VirtualBox accepts folders whose path is longer than 260 characters
+    (MAX_PATH); a UNC path (``\\\\server\\share``) or one already prefixed (``\\\\?\\C:\\...``) stays as
+    it is, and a bare drive (``C:``) becomes its root ``C:\\`` unprefixed. Elsewhere the path is
+    unchanged. (Vagrant: ``Vagrant::Util::Platform.windows_unc_path``, called from
+    ``share_folders`` in plugins/providers/virtualbox/driver/version_5_0.rb.)
+    """
+    if not windows:
+        return path
+    path = path.replace("/", "\\")
+    if re.fullmatch(r"[A-Za-z]:\\?", path):
+        return path.rstrip("\\") + "\\"
+    if path.startswith("\\\\"):
+        return path
+    return "\\\\?\\" + path
 
 
 @dataclass(frozen=True)

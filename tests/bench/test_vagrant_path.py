@@ -12,7 +12,7 @@ import re
 import shlex
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 import pytest
@@ -49,6 +49,9 @@ class FakeVagrant:
         )
         self.runner_exit: int | None = None
         self.umount_busy = False
+        # The VM's transient shares, name -> host path, as VBoxManage keeps them while it runs.
+        self.shares: dict[str, str] = {}
+        self.showvminfo_ok = True
         self.calls: list[list[str]] = []
 
     def __call__(
@@ -76,7 +79,7 @@ class FakeVagrant:
             self.state = {"halt": "poweroff", "suspend": "saved"}[argv[1]]
             return done()
         if argv[0] == "VBoxManage":
-            return done()
+            return self.vboxmanage(argv, done)
         assert argv[:5] == ["vagrant", "ssh", "default", "--no-tty", "-c"], argv
         command = argv[5]
         if command == "cat /proc/mounts":
@@ -98,6 +101,34 @@ class FakeVagrant:
         if words[:2] == ["sudo", "rmdir"]:
             return done()
         raise AssertionError(f"unexpected guest command {command!r}")
+
+    def vboxmanage(self, argv: list[str], done: Callable[..., Completed]) -> Completed:
+        if argv[1] == "showvminfo":
+            assert argv[2:] == [VM_ID, "--machinereadable"], argv
+            if not self.showvminfo_ok:
+                return done(1, err="VBoxManage: error: Could not find a registered machine")
+            # Values escaped as newer VirtualBox prints them; the Vagrantfile's own share is a machine mapping.
+            lines = ['name="project_default_1700000000000_12345"', 'VMState="running"']
+            lines += ['SharedFolderNameMachineMapping1="vagrant"', 'SharedFolderPathMachineMapping1="C:\\\\proj"']
+            for i, (name, path) in enumerate(self.shares.items(), 1):
+                escaped = path.replace("\\", "\\\\")
+                lines += [
+                    f'SharedFolderNameTransientMapping{i}="{name}"',
+                    f'SharedFolderPathTransientMapping{i}="{escaped}"',
+                ]
+            return done(out="\r\n".join(lines) + "\r\n")  # as on a Windows host: the seam keeps the CR
+        assert argv[1] == "sharedfolder" and argv[3] == VM_ID and argv[-1] == "--transient", argv
+        name = argv[argv.index("--name") + 1]
+        if argv[2] == "add":
+            self.shares[name] = argv[argv.index("--hostpath") + 1]
+            return done()
+        if self.shares.pop(name, None) is None:
+            return done(1, err=f"VBoxManage: error: Could not find a shared folder named '{name}'.")
+        return done()
+
+    def vbox_verbs(self) -> list[str]:
+        """The VBoxManage calls made, by verb: showvminfo, add, remove."""
+        return [c[1] if c[1] == "showvminfo" else c[2] for c in self.vbox()]
 
     def interact(
         self,
@@ -150,8 +181,8 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-def _bench(project: Path, fake: FakeVagrant) -> Any:
-    options = BenchOptions(project=project, size="20", reps=5, warmup=0, ops="stat,create,edit", edits=4)
+def _bench(project: Path, fake: FakeVagrant, *, ops: str = "stat,create,edit") -> Any:
+    options = BenchOptions(project=project, size="20", reps=5, warmup=0, ops=ops, edits=4)
     notes: list[str] = []
     result = run_in_vagrant(
         options,
@@ -176,7 +207,8 @@ def test_bench_in_virtualbox_compares_disk_nfs_and_a_transient_vboxsf_share(proj
     assert paths["disk"] == fake.home and paths["nfs"] == fake.nfs
     assert paths["vboxsf"].parent == fake.mnt
     name = paths["vboxsf"].name
-    add, remove = fake.vbox()
+    listed, add, remove = fake.vbox()
+    assert listed == ["VBoxManage", "showvminfo", VM_ID, "--machinereadable"]  # for shares left by an earlier run
     assert add == [
         "VBoxManage",
         "sharedfolder",
@@ -251,7 +283,7 @@ def test_a_share_the_guest_cannot_mount_is_skipped_with_a_warning_and_removed(pr
     assert result.warnings[0].startswith(
         "vboxsf skipped: mounting it in the guest failed (are the Guest Additions installed?)"
     )
-    assert [c[2] for c in fake.vbox()] == ["add", "remove"]
+    assert fake.vbox_verbs() == ["showvminfo", "add", "remove"]
 
 
 def test_libvirt_measures_the_9p_folder_already_mounted(project: Path, tmp_path: Path) -> None:
@@ -270,7 +302,7 @@ def test_a_guest_run_stopped_by_a_signal_still_removes_the_share(project: Path, 
     with pytest.raises(BenchInterrupted) as caught:
         _bench(project, fake)
     assert caught.value.exit_code == 143
-    assert [c[2] for c in fake.vbox()] == ["add", "remove"]
+    assert fake.vbox_verbs() == ["showvminfo", "add", "remove"]
     assert list(fake.mnt.iterdir()) == []
 
 
@@ -309,7 +341,7 @@ def test_an_nfs_export_that_is_no_folder_here_is_said_not_silently_replaced(proj
         "the NFS export 192.168.56.1:/C/Users/me/proj maps to no folder of this host: vboxsf shares the "
         f"folder {project.resolve()} instead, and edit latency in nfs is n/a"
     ) in result.warnings
-    add = fake.vbox()[0]
+    add = fake.vbox()[1]
     assert add[add.index("--hostpath") + 1] == str(project.resolve())
 
 
@@ -384,7 +416,7 @@ def test_an_smb_folder_is_measured_beside_nfs_and_edited_where_the_vagrantfile_s
     assert {t.label: t.path for t in result.targets}["smb"] == str(guest)
     edit = result.row("edit")  # the host edited project/src, and the guest saw it through the "smb" mount
     assert edit is not None and {c.label: (len(c.ns), c.misses) for c in edit.cells}["smb"] == (4, 0)
-    add = fake.vbox()[0]
+    add = fake.vbox()[1]
     assert add[add.index("--hostpath") + 1] == str(fake.nfs)  # vboxsf measures the files NFS serves
     assert not any("smb" in w for w in result.warnings), result.warnings
 
@@ -409,3 +441,93 @@ def test_a_guest_with_no_synced_folder_says_so_by_every_sync_type(project: Path,
     result, _ = _bench(project, fake)
     assert [t.label for t in result.targets] == ["disk", "vboxsf"]
     assert "no NFS or SMB folder is mounted in the guest (vagrantkit init renders one)" in result.warnings
+
+
+@pytest.mark.parametrize(
+    ("host_path", "given"),
+    [
+        (r"C:\Users\me\proj", r"\\?\C:\Users\me\proj"),
+        ("C:/Users/me/proj", r"\\?\C:\Users\me\proj"),  # slashes become backslashes, as \\?\ requires
+        ("C:\\" + "\\".join(["deep" * 10] * 8), "\\\\?\\C:\\" + "\\".join(["deep" * 10] * 8)),  # 331 characters
+        (r"\\server\share\proj", r"\\server\share\proj"),  # UNC: as it is
+        ("//server/share/proj", r"\\server\share\proj"),
+        (r"\\?\C:\Users\me\proj", r"\\?\C:\Users\me\proj"),  # already prefixed: not twice
+        ("C:", "C:\\"),  # a bare drive: its root, unprefixed, as Vagrant does
+        ("C:\\", "C:\\"),
+    ],
+)
+def test_a_windows_host_path_reaches_virtualbox_long_path_prefixed_as_vagrant_passes_it(
+    host_path: str, given: str
+) -> None:
+    from vagrantkit.vagrant_adapter import vbox_host_path
+
+    assert vbox_host_path(host_path, windows=True) == given
+    assert str(PureWindowsPath(given)) == given  # what Windows itself reads back, unchanged
+
+
+def test_a_posix_host_path_reaches_virtualbox_unchanged() -> None:
+    from vagrantkit.vagrant_adapter import vbox_host_path
+
+    for path in ("/home/me/proj", "/home/me/" + "d" * 300, r"/home/me/odd\name"):
+        assert vbox_host_path(path, windows=False) == path
+
+
+def test_the_adapter_on_a_windows_host_adds_the_share_by_its_long_path_form(tmp_path: Path) -> None:
+    fake = FakeVagrant(tmp_path)
+    windows = VagrantAdapter(tmp_path, run=fake, interact=fake.interact, windows=True)
+    assert windows.transient_share(VM_ID, "vagrantkit-bench-ab12cd34", Path(r"C:\Users\me\proj"), add=True).ok
+    windows.transient_share(VM_ID, "vagrantkit-bench-ab12cd34", Path(r"C:\Users\me\proj"), add=False)
+    add, remove = fake.vbox()
+    assert add[add.index("--hostpath") + 1] == r"\\?\C:\Users\me\proj"
+    assert "--hostpath" not in remove
+
+
+def test_shares_and_mounts_a_killed_run_left_are_removed_first_and_said_and_no_one_elses(
+    project: Path, tmp_path: Path
+) -> None:
+    fake = FakeVagrant(tmp_path, state="running")
+    stale = fake.mnt / "vagrantkit-bench-0badc0de"
+    stale.symlink_to(fake.nfs)  # still mounted in the guest: the earlier run was killed mid-measure
+    users = {
+        "vagrantkit-bench-notes": r"C:\Users\me\notes",  # a user's own shares, named like ours but not as bench names
+        "vagrantkit-bench-0badc0de00": r"C:\Users\me\x",
+        "vagrantkit-bench-0BADC0DE": r"C:\Users\me\y",
+        "project": r"C:\Users\me\proj",
+    }
+    fake.shares = {"vagrantkit-bench-deadbeef": r"C:\Users\me\old", **users}
+    notes, elsewhere = fake.mnt / "vagrantkit-bench-notes", tmp_path / "vagrantkit-bench-cafebabe"
+    notes.mkdir()
+    elsewhere.mkdir()
+    fake.mounts += (
+        f"vagrantkit-bench-0badc0de {stale} vboxsf rw,nodev,relatime 0 0\n"
+        f"vagrantkit-bench-notes {notes} vboxsf rw,nodev,relatime 0 0\n"
+        f"vagrantkit-bench-cafebabe {elsewhere} vboxsf rw,nodev,relatime 0 0\n"  # not under the share root
+        f"tmpfs {fake.mnt / 'vagrantkit-bench-cafef00d'} tmpfs rw 0 0\n"  # not vboxsf
+    )
+    result, _ = _bench(project, fake, ops="stat")
+    steps = [c[5] if c[:2] == ["vagrant", "ssh"] else " ".join(c[:6]) for c in fake.calls]
+    add = next(i for i, s in enumerate(steps) if s.startswith("VBoxManage sharedfolder add"))
+    assert steps[steps.index("cat /proc/mounts") + 1 : add] == [
+        f"sudo umount {stale}",
+        f"sudo rmdir {stale}",
+        f"VBoxManage showvminfo {VM_ID} --machinereadable",
+        f"VBoxManage sharedfolder remove {VM_ID} --name vagrantkit-bench-deadbeef",
+    ]
+    assert result.warnings == (
+        f"vboxsf: unmounted a stale mount {stale} left by an earlier run",
+        "vboxsf: removed a stale share vagrantkit-bench-deadbeef left by an earlier run",
+    )
+    assert fake.shares == users  # this run's share removed too, the user's left alone
+    assert not stale.exists() and notes.is_dir() and elsewhere.is_dir()
+    assert [t.label for t in result.targets] == ["disk", "nfs", "vboxsf"]
+
+
+def test_shares_that_cannot_be_listed_are_said_not_swept_and_the_run_goes_on(project: Path, tmp_path: Path) -> None:
+    fake = FakeVagrant(tmp_path, state="running")
+    fake.showvminfo_ok = False
+    result, _ = _bench(project, fake, ops="stat")
+    assert result.warnings == (
+        f"vboxsf: VBoxManage showvminfo {VM_ID} failed: shares left by an earlier run were not looked for",
+    )
+    assert [t.label for t in result.targets] == ["disk", "nfs", "vboxsf"]
+    assert fake.vbox_verbs() == ["showvminfo", "add", "remove"]

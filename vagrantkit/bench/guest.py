@@ -12,6 +12,7 @@ already mounts are measured instead.
 
 from __future__ import annotations
 
+import re
 import secrets
 import shlex
 from collections.abc import Callable
@@ -58,6 +59,7 @@ class BenchVagrant(Protocol):
         timeout: float = ...,
     ) -> Completed: ...
     def machine_id(self, machine: str, provider: str) -> str | None: ...
+    def transient_shares(self, vm_id: str) -> list[str] | None: ...
     def transient_share(self, vm_id: str, name: str, host_path: Path, *, add: bool) -> Completed: ...
 
 
@@ -67,6 +69,9 @@ GUEST_DISK = "~"
 # any other state but running is put back with `vagrant halt`.
 SUSPENDED = ("saved", "paused", "suspended")
 SHARE_ROOT = PurePosixPath("/mnt")
+# The names bench gives its transient shares (`vagrantkit-bench-` + secrets.token_hex(4)), and the only
+# ones it ever removes unasked: a user's share may well be called vagrantkit-bench-notes.
+OWN_SHARE = re.compile(r"vagrantkit-bench-[0-9a-f]{8}")
 
 
 def _say(notify: Callable[[str], None] | None, text: str) -> None:
@@ -191,7 +196,7 @@ def _measure(
             )
     with ExitStack() as shares:
         if transient is not None:
-            share = _add_vboxsf(adapter, machine.name, run_id, host_folder, share_root, shares, warnings)
+            share = _add_vboxsf(adapter, machine.name, run_id, host_folder, share_root, shares, warnings, mounts)
             if share:
                 targets.append(Target(transient.share, share))
                 folders[transient.share] = host_folder
@@ -273,12 +278,19 @@ def _add_vboxsf(
     share_root: PurePosixPath,
     cleanup: ExitStack,
     warnings: list[str],
+    mounts: list[dict[str, str]],
 ) -> str | None:
-    """Add and mount a transient vboxsf share of ``host_folder``; register its removal. None if it cannot be."""
+    """Add and mount a transient vboxsf share of ``host_folder``; register its removal. None if it cannot be.
+
+    First the shares and guest mounts an earlier run left behind (killed before its cleanup ran) are
+    removed, found in ``mounts`` (the guest's /proc/mounts) and in the VM's transient shares.
+    """
+    _sweep_stale_mounts(adapter, machine, mounts, share_root, warnings)
     vm_id = adapter.machine_id(machine, "virtualbox")
     if not vm_id:
         warnings.append("vboxsf skipped: the VirtualBox VM id is not in .vagrant/machines")
         return None
+    _sweep_stale_shares(adapter, vm_id, host_folder, warnings)
     name = f"vagrantkit-bench-{run_id}"
     added = adapter.transient_share(vm_id, name, host_folder, add=True)
     if not added.ok:
@@ -302,13 +314,51 @@ def _add_vboxsf(
     return point
 
 
-def _unmount(adapter: BenchVagrant, machine: str, point: str, warnings: list[str]) -> None:
+def _sweep_stale_mounts(
+    adapter: BenchVagrant,
+    machine: str,
+    mounts: list[dict[str, str]],
+    share_root: PurePosixPath,
+    warnings: list[str],
+) -> None:
+    """Unmount (and rmdir) the guest's vboxsf mounts of bench's own shares under ``share_root``,
+    before their shares are removed on the host (see :func:`_unmount`)."""
+    points = [PurePosixPath(m["point"]) for m in mounts if m["fs_type"] == "vboxsf"]
+    for point in [p for p in points if p.parent == share_root and OWN_SHARE.fullmatch(p.name)]:
+        if _unmount(adapter, machine, str(point), warnings):
+            warnings.append(f"vboxsf: unmounted a stale mount {point} left by an earlier run")
+
+
+def _sweep_stale_shares(adapter: BenchVagrant, vm_id: str, host_folder: Path, warnings: list[str]) -> None:
+    """Remove the VM's transient shares named as bench names its own."""
+    names = adapter.transient_shares(vm_id)
+    if names is None:
+        warnings.append(
+            f"vboxsf: VBoxManage showvminfo {vm_id} failed: shares left by an earlier run were not looked for"
+        )
+        return
+    for name in filter(OWN_SHARE.fullmatch, names):
+        # The host path is not part of a removal: VBoxManage removes a share by its name.
+        removed = adapter.transient_share(vm_id, name, host_folder, add=False)
+        if removed.ok:
+            warnings.append(f"vboxsf: removed a stale share {name} left by an earlier run")
+        else:
+            warnings.append(
+                f"vboxsf: removing a stale share {name} left by an earlier run failed: {removed.stderr.strip()[-200:]}"
+            )
+
+
+def _unmount(adapter: BenchVagrant, machine: str, point: str, warnings: list[str]) -> bool:
     """Unmount the share in the guest before VBoxManage removes it: removing a share that is still
-    mounted "succeeds" and leaves the guest's I/O on it failing. A busy mount is unmounted lazily."""
+    mounted "succeeds" and leaves the guest's I/O on it failing. A busy mount is unmounted lazily.
+    True if it is unmounted (either way)."""
     q = shlex.quote(point)
     done = adapter.ssh(f"sudo umount {q}", machine=machine, timeout=60)
+    unmounted = done.ok
     if not done.ok:
         lazy = adapter.ssh(f"sudo umount -l {q}", machine=machine, timeout=60)
+        unmounted = lazy.ok
         how = "detached lazily (umount -l)" if lazy.ok else f"and umount -l failed too: {lazy.stderr.strip()[-200:]}"
         warnings.append(f"vboxsf: umount {point} in the guest failed ({done.stderr.strip()[-200:]}); {how}")
     adapter.ssh(f"sudo rmdir {q}", machine=machine, timeout=60)
+    return unmounted
