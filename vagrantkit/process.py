@@ -203,7 +203,7 @@ def _start(argv: Sequence[str], cwd: Path | None, env: Mapping[str, str] | None)
         raise CommandError(f"{argv[0]}: command not found") from exc
     except OSError as exc:
         raise CommandError(f"{argv[0]}: cannot run it ({exc.strerror})") from exc
-    if os.name == "nt":
+    if sys.platform == "win32":
         JOBS.adopt(proc)
     return proc
 
@@ -213,7 +213,7 @@ def _text(data: bytes) -> str:
 
 
 def _own_group() -> dict[str, Any]:
-    if os.name == "nt":
+    if sys.platform == "win32":
         return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined,unused-ignore]
     return {"start_new_session": True}
 
@@ -226,7 +226,7 @@ def stop_group(proc: subprocess.Popen[bytes], *, interrupt: bool = False, drain:
     the tree (a console's Ctrl-C does not reach a process group of its own). ``drain``: read what
     is left in its pipes (not when another thread reads them).
     """
-    if os.name == "nt":
+    if sys.platform == "win32":
         stop_windows_tree(proc)
     else:
         with suppress(ProcessLookupError, PermissionError):
@@ -245,61 +245,17 @@ def stop_group(proc: subprocess.Popen[bytes], *, interrupt: bool = False, drain:
 
 
 # -- Windows: a job object holds the whole tree (taskkill /T misses children whose parent is gone)
-
-JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE = 0x2000
-JOB_OBJECT_EXTENDED_LIMIT_INFORMATION_CLASS = 9  # JobObjectExtendedLimitInformation
-
-
-class JOBOBJECT_BASIC_LIMIT_INFORMATION(ctypes.Structure):
-    _fields_ = [
-        ("PerProcessUserTimeLimit", ctypes.c_int64),
-        ("PerJobUserTimeLimit", ctypes.c_int64),
-        ("LimitFlags", ctypes.c_uint32),
-        ("MinimumWorkingSetSize", ctypes.c_size_t),
-        ("MaximumWorkingSetSize", ctypes.c_size_t),
-        ("ActiveProcessLimit", ctypes.c_uint32),
-        ("Affinity", ctypes.c_size_t),  # ULONG_PTR
-        ("PriorityClass", ctypes.c_uint32),
-        ("SchedulingClass", ctypes.c_uint32),
-    ]
-
-
-class IO_COUNTERS(ctypes.Structure):
-    _fields_ = [
-        (name, ctypes.c_uint64)
-        for name in (
-            "ReadOperationCount",
-            "WriteOperationCount",
-            "OtherOperationCount",
-            "ReadTransferCount",
-            "WriteTransferCount",
-            "OtherTransferCount",
-        )
-    ]
-
-
-class JOBOBJECT_EXTENDED_LIMIT_INFORMATION(ctypes.Structure):
-    _fields_ = [
-        ("BasicLimitInformation", JOBOBJECT_BASIC_LIMIT_INFORMATION),
-        ("IoInfo", IO_COUNTERS),
-        ("ProcessMemoryLimit", ctypes.c_size_t),
-        ("JobMemoryLimit", ctypes.c_size_t),
-        ("PeakProcessMemoryUsed", ctypes.c_size_t),
-        ("PeakJobMemoryUsed", ctypes.c_size_t),
-    ]
-
-
-def kill_on_close_limits() -> JOBOBJECT_EXTENDED_LIMIT_INFORMATION:
-    """The limits a job gets: its processes end when its last handle closes (our process dying included)."""
-    info = JOBOBJECT_EXTENDED_LIMIT_INFORMATION()
-    info.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
-    return info
+#
+# No JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE: what a program started to outlive it must outlive the
+# job too. `vagrant up` on Windows starts WinNFSd (vagrant-winnfsd's nfsservice.bat) to serve the
+# NFS folder after Vagrant has exited; closing a kill-on-close job would end it, and the guest's
+# mount with it. The job is only terminated on a stop (timeout, interrupt).
 
 
 class JobApi(Protocol):
     """The four kernel32 calls a job needs (a fake in tests: nothing here runs Windows)."""
 
-    def create(self) -> int | None: ...  # a job that kills its processes on close, or None
+    def create(self) -> int | None: ...  # a new job, or None
     def assign(self, job: int, proc: subprocess.Popen[bytes]) -> bool: ...
     def terminate(self, job: int) -> bool: ...
     def close(self, job: int) -> None: ...
@@ -330,7 +286,7 @@ class Jobs:
         return True
 
     def release(self, proc: subprocess.Popen[bytes]) -> None:
-        """``proc`` has ended: close its job (what it left running ends with it)."""
+        """``proc`` has ended: close its job (what it left running, WinNFSd say, keeps running)."""
         with self.lock:
             job = self.jobs.pop(proc.pid, None)
         if self.api is not None and job is not None:
@@ -367,7 +323,6 @@ if sys.platform == "win32":
             k = ctypes.WinDLL("kernel32", use_last_error=True)
             k.CreateJobObjectW.restype = wintypes.HANDLE
             k.CreateJobObjectW.argtypes = [ctypes.c_void_p, wintypes.LPCWSTR]
-            k.SetInformationJobObject.argtypes = [wintypes.HANDLE, ctypes.c_int, ctypes.c_void_p, wintypes.DWORD]
             k.AssignProcessToJobObject.argtypes = [wintypes.HANDLE, wintypes.HANDLE]
             k.TerminateJobObject.argtypes = [wintypes.HANDLE, wintypes.UINT]
             k.CloseHandle.argtypes = [wintypes.HANDLE]
@@ -375,15 +330,7 @@ if sys.platform == "win32":
 
         def create(self) -> int | None:
             job = self.k.CreateJobObjectW(None, None)
-            if not job:
-                return None
-            info = kill_on_close_limits()
-            if not self.k.SetInformationJobObject(
-                job, JOB_OBJECT_EXTENDED_LIMIT_INFORMATION_CLASS, ctypes.byref(info), ctypes.sizeof(info)
-            ):
-                self.k.CloseHandle(job)
-                return None
-            return int(job)
+            return int(job) if job else None
 
         def assign(self, job: int, proc: subprocess.Popen[bytes]) -> bool:
             return bool(self.k.AssignProcessToJobObject(job, int(proc._handle)))  # type: ignore[attr-defined]
