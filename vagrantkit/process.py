@@ -8,7 +8,6 @@ bench runner sent into guests, ``vagrantkit/bench/runner.py``.)
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import subprocess
@@ -318,6 +317,7 @@ if sys.platform == "win32":
 
     class _Kernel32:
         def __init__(self) -> None:
+            import ctypes  # here: only Windows needs it, and it costs every start a few ms
             from ctypes import wintypes
 
             k = ctypes.WinDLL("kernel32", use_last_error=True)
