@@ -19,13 +19,14 @@ from vagrantkit.doctor.checks.common import PYCACHE_LINE, vagrantfile_facts
 from vagrantkit.doctor.guest import GuestFacts, ProbeFailed
 from vagrantkit.doctor.model import Category, DoctorContext, Finding, Fix, check
 from vagrantkit.filesystems import FILESYSTEMS
+from vagrantkit.registry import PROVIDERS, SYNC_TYPES
 from vagrantkit.vagrantfile.syntax import COMPUTED
 
-# The file systems a synced-folder type mounts in the guest (rsync copies: nothing is mounted).
+# The file systems a synced-folder type mounts in the guest (rsync copies: nothing is mounted):
+# the registry's sync types and VirtualBox's own share, then the types of other providers' plugins.
 MOUNTED_AS = {
-    "nfs": ("nfs", "nfs4"),
-    "virtualbox": ("vboxsf",),
-    "smb": ("cifs", "smb3"),
+    **{sync.name: sync.fs_types for sync in SYNC_TYPES.values()},
+    "virtualbox": PROVIDERS["virtualbox"].share_fs,
     "9p": ("9p",),
     "virtiofs": ("virtiofs",),
     "vmware": ("vmhgfs", "fuse.vmhgfs-fuse"),
