@@ -201,3 +201,20 @@ def test_a_long_cache_folder_without_a_running_watch_warns_with_the_command(tmp_
 def test_a_short_cache_folder_needs_no_watch(tmp_path: Path) -> None:
     result = guest_results(host_with(probe_output(NFS_MOUNT)), tmp_path)["guest.watch:default"]
     assert result.status is Status.PASS and result.message == "default: no NFS folder caches attributes for long"
+
+
+SMB_MOUNT = (
+    "//192.168.56.1/vgt-8d1b4c2a /vagrant cifs rw,relatime,vers=3.02,sec=ntlmssp,cache=strict,username=me,uid=1000,"
+    "forceuid,gid=1000,forcegid,addr=192.168.56.1,file_mode=0755,dir_mode=0755,soft,nounix,serverino,mapposix,"
+    "mfsymlinks,rsize=4194304,wsize=4194304,bsize=1048576,echo_interval=60,actimeo=1,closetimeo=1 0 0"
+)
+
+
+def test_an_smb_folder_mounted_with_cifs_passes_and_one_mounted_otherwise_fails(tmp_path: Path) -> None:
+    good = guest_results(host_with(probe_output(SMB_MOUNT)), tmp_path / "good", sync="smb")
+    r = good["guest.synced-folders:default:/vagrant"]
+    assert (r.status, r.message) == (Status.PASS, "cifs from //192.168.56.1/vgt-8d1b4c2a")
+    vboxsf = "none /vagrant vboxsf rw,nodev,relatime,iocharset=utf8,uid=1000,gid=1000 0 0"
+    bad = guest_results(host_with(probe_output(vboxsf)), tmp_path / "bad", sync="smb")
+    r = bad["guest.synced-folders:default:/vagrant"]
+    assert r.status is Status.FAIL and "not as the smb folder" in r.message, r
