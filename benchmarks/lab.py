@@ -84,9 +84,19 @@ def describe(document: dict[str, Any], seconds: float, options: tuple[str, ...])
         "folder's own options is only what busybox, which has no mount.nfs, must tell the kernel).\n"
         "- **smb**: the same host folder over SMB 3.0.2 from Samba's smbd (userspace, on the same "
         "loopback), mounted by the guest kernel's cifs as Vagrant's SMB synced folder is: "
-        f"`{','.join(SMB_MOUNT_OPTIONS)}` (what `vagrantkit init --sync smb` renders) and `sec=ntlmssp` "
-        "with a user and password (what Vagrant adds); cifs's own cache defaults (`cache=strict,actimeo=1`).\n\n"
+        f"`{','.join(SMB_MOUNT_OPTIONS)},sec=ntlmssp` and a user and password (`vers=3.02` is what "
+        "`vagrantkit init --sync smb` renders, the rest what Vagrant adds); cifs's own cache defaults "
+        "(`cache=strict,actimeo=1`).\n\n"
+        "Every write operation's files were read back on every target (size and CRC-32, outside the timed "
+        f"region): {_corruption(document)}.\n\n"
     )
+
+
+def _corruption(document: dict[str, Any]) -> str:
+    corrupt = document.get("corrupt") or []
+    if not corrupt:
+        return "no data lost"
+    return "DATA CORRUPTION: " + "; ".join(f"{c['target']}: {c['file']} ({c['op']})" for c in corrupt)
 
 
 def curve_row(options: tuple[str, ...], result: BenchResult) -> dict[str, Any]:
