@@ -101,7 +101,14 @@ def test_a_folder_that_stops_answering_is_given_up_by_name_and_the_rest_goes_on(
         while json.loads(proc.stderr.readline()).get("phase") != "measure":
             pass
         os.kill(daemon, signal.SIGSTOP)
-        out, err = proc.communicate(timeout=120)
+        try:
+            out, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            # The runner gave the folder up and wrote its document, but its exit can still wait in
+            # the kernel for the stopped daemon (a FUSE request of the stalled thread, seen in about
+            # half the runs since the fixture is read back): the daemon answers again, the exit ends.
+            os.kill(daemon, signal.SIGCONT)
+            out, err = proc.communicate(timeout=60)
     finally:
         os.kill(daemon, signal.SIGCONT)
         if proc.poll() is None:
