@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.netns import process_alive
 from vagrantkit.errors import CommandError
 from vagrantkit.process import interact, run
 from vagrantkit.vagrant_adapter import VagrantAdapter
@@ -96,14 +97,6 @@ def test_a_conversation_that_hangs_is_stopped_with_everything_it_started() -> No
     assert processes_with(marker) == []
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
 @pytest.mark.parametrize("verb", ["ssh", "ssh_stream"])
 def test_a_hung_vagrant_ssh_raises_the_timeout_and_leaves_no_process_behind(tmp_path: Path, verb: str) -> None:
     # A `vagrant` on PATH that starts an "ssh" child holding the pipes, as Vagrant's ruby does, and never ends.
@@ -124,6 +117,6 @@ def test_a_hung_vagrant_ssh_raises_the_timeout_and_leaves_no_process_behind(tmp_
     tree = [int(p) for p in pids.read_text().split()]
     assert len(tree) == 2  # the launcher and its "ssh"
     deadline = time.monotonic() + 10
-    while any(map(_alive, tree)) and time.monotonic() < deadline:
+    while any(map(process_alive, tree)) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert [p for p in tree if _alive(p)] == []
+    assert [p for p in tree if process_alive(p)] == []

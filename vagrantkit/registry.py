@@ -15,7 +15,6 @@ that importing this module stays cheap (``vagrantkit --help`` imports nothing he
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from vagrantkit.host import OS
@@ -119,9 +118,9 @@ def sync_of_fs(fs_type: str | None) -> SyncType | None:
     return next((s for s in SYNC_TYPES.values() if fs_type in s.fs_types), None)
 
 
-def check_modules(extra: Iterable[str] = ()) -> tuple[str, ...]:
-    """Every doctor check module the entries name, in entry order, each once, after ``extra``."""
-    found = dict.fromkeys(extra)
+def check_modules() -> tuple[str, ...]:
+    """Every doctor check module the entries name, in entry order, each once."""
+    found: dict[str, None] = {}
     entries: tuple[Provider | SyncType, ...] = (*PROVIDERS.values(), *SYNC_TYPES.values())
     for entry in entries:
         found.update(dict.fromkeys(entry.checks))
